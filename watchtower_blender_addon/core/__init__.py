@@ -1,0 +1,1 @@
+"""Writer core: Watchtower models, JSON writers and timeline rules, without ``bpy``."""
