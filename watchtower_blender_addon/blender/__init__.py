@@ -1,0 +1,1 @@
+"""Blender layer: reads scenes and strips, renders, registers the add-on. Imports ``bpy``."""
