@@ -26,7 +26,7 @@ def destination_folder(value: str) -> pathlib.Path:
     """Accept a folder, or a path where a folder can be created, as the destination."""
     path = pathlib.Path(value)
     if path.exists() and not path.is_dir():
-        raise argparse.ArgumentTypeError(f"{value} exists and is not a folder")
+        raise argparse.ArgumentTypeError(f"{value} exists and is not a folder; give a folder path")
     return path
 
 
@@ -53,8 +53,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
         '--destination',
         type=destination_folder,
         default=None,
-        help="folder to write the site data into; created if missing "
-        "(default: the current folder)",
+        help="folder to write the site data into; created if missing (default: the current folder)",
     )
     return parser
 

@@ -67,7 +67,7 @@ def write_json(path: pathlib.Path, data: Any) -> None:
     try:
         text = dumps_json(data)
     except (TypeError, ValueError) as error:
-        raise ExportFailed(f"Cannot write {path}: {error}") from error
+        raise ExportFailed(f"Failed to write {path}: {error}") from error
     write_bytes_atomic(path, text.encode('utf-8'))
 
 
@@ -80,4 +80,4 @@ def read_json(path: pathlib.Path) -> Any:
     try:
         return json.loads(path.read_text(encoding='utf-8'))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise ExportFailed(f"Cannot read {path}: {error}") from error
+        raise ExportFailed(f"Failed to read JSON file {path}: {error}") from error

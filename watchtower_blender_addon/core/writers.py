@@ -314,7 +314,7 @@ def prepare_destination(destination_path: StrPath) -> pathlib.Path:
         destination.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         raise ExportFailed(
-            f"Cannot create the destination folder {destination}: {error}"
+            f"Failed to create the destination folder {destination}: {error}"
         ) from error
     return destination
 
