@@ -1,0 +1,58 @@
+"""``python -m watchtower_blender_addon``: export an edit, or serve an exported site.
+
+    python -m watchtower_blender_addon export EDIT.blend -d DEST [options]
+    python -m watchtower_blender_addon serve DEST [--port N]
+
+``export`` needs the ``bpy`` module (``pip install bpy``); ``serve`` does not.
+"""
+
+from __future__ import annotations
+
+import sys
+
+USAGE = """usage: python -m watchtower_blender_addon export EDIT.blend -d DEST [options]
+       python -m watchtower_blender_addon serve DEST [--port N]
+
+Run a command with --help for its options."""
+
+
+def export_main(argv: list[str]) -> int:
+    if not argv or argv[0].startswith('-'):
+        if argv and argv[0] in {'-h', '--help'}:
+            return _export_help()
+        print("error: export needs the .blend file first: export EDIT.blend -d DEST", file=sys.stderr)
+        return 2
+    blend_path, options = argv[0], argv[1:]
+    if '-h' in options or '--help' in options:
+        return _export_help()
+    from .blender import cli, loading
+
+    status = loading.open_blend_file(blend_path)
+    if status != 0:
+        return status
+    return cli.main(options, prog="python -m watchtower_blender_addon export EDIT.blend")
+
+
+def _export_help() -> int:
+    from .blender import cli
+
+    cli.build_parser(prog="python -m watchtower_blender_addon export EDIT.blend").print_help()
+    return 0
+
+
+def serve_main(argv: list[str]) -> int:
+    from .core.serve import serve_main as run_server
+
+    return run_server(argv)
+
+
+def main(argv: list[str]) -> int:
+    commands = {'export': export_main, 'serve': serve_main}
+    if not argv or argv[0] not in commands:
+        print(USAGE, file=sys.stderr)
+        return 0 if argv and argv[0] in {'-h', '--help'} else 2
+    return commands[argv[0]](argv[1:])
+
+
+if __name__ == '__main__':
+    sys.exit(main(sys.argv[1:]))

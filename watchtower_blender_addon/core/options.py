@@ -1,0 +1,25 @@
+"""Options of one export, shared by the command line and the export operator."""
+
+from __future__ import annotations
+
+import pathlib
+from dataclasses import dataclass, field
+
+
+@dataclass
+class ExportOptions:
+    """What to export and how; ``None`` means "use the scene's setting or the default"."""
+
+    destination: pathlib.Path
+    scene: str | None = None
+    project_id: str | None = None
+    project_name: str | None = None
+    shot_channels: list[int] = field(default_factory=list)
+    sequence_source: str | None = None
+    sequence_pattern: str | None = None
+    video: bool = True
+    previews: bool = True
+    video_width: int = 1280
+    bundle: bool = False
+    client_dir: pathlib.Path | None = None
+    strict: bool = False
