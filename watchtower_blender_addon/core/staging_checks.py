@@ -124,6 +124,8 @@ def site_path_problem(root: Path, value: Any) -> str:
     """
     if not isinstance(value, str) or not value:
         return "is not a non-empty string"
+    if len(urlsplit(value).scheme) > 1:
+        return "is a URL; it must be a path to a file of the export"
     if "\\" in value:
         return "contains a backslash; site paths use forward slashes"
     if value.startswith("/") or PureWindowsPath(value).drive:
