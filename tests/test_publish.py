@@ -440,7 +440,7 @@ def test_index_write_failure_puts_previous_export_back(dest, monkeypatch, exchan
     assert_previous_export_intact(dest)
 
 
-def test_index_write_failure_on_first_publish_removes_new_project(tmp_path):
+def test_failed_first_publish_removes_project(tmp_path):
     site = tmp_path / "site"
     publish_fake_project(site, "other0", "kept")
 
@@ -574,7 +574,7 @@ def test_staging_of_reused_process_id_is_removed(dest):
     assert staging_dirs.remove_stale_staging(dest) == [folder]
 
 
-def test_staging_of_other_host_is_kept_until_max_age(dest):
+def test_foreign_host_staging_expires(dest):
     folder = make_staging_dir(dest, owner_record(hostname="render-node-7"))
     assert staging_dirs.remove_stale_staging(dest) == []
 
@@ -774,7 +774,7 @@ KILL_OUTCOMES = {
 
 @pytest.mark.slow
 @pytest.mark.parametrize("point", list(KILL_OUTCOMES))
-def test_sigkill_leaves_whole_export_and_next_export_cleans_up(dest, tmp_path, point):
+def test_sigkill_leaves_whole_export(dest, tmp_path, point):
     process, _ = start_paused_helper(dest, tmp_path, point)
 
     status, _ = stop_helper(process, signal.SIGKILL)

@@ -1,7 +1,7 @@
 """A small fake Watchtower project for publish tests, and checks of a destination.
 
 Every file of one fake export carries the same tag, so a test can tell which export
-a project folder holds and whether it mixes two exports.
+a project folder contains and whether it mixes two exports.
 """
 
 from __future__ import annotations

@@ -3,8 +3,8 @@
 Usage: publish_one.py DEST PROJECT_ID TAG [options]
 
 --pause-at POINT   stop at POINT ("writing" halfway through the staged files, or a
-                   commit checkpoint name) until the file BARRIER/POINT.release exists;
-                   BARRIER/POINT.reached tells the test that the point was reached
+                   commit checkpoint name) until the file BARRIER/POINT.release exists.
+                   The helper creates BARRIER/POINT.reached when it gets there.
 --barrier DIR      folder of the pause files
 --start-file PATH  wait until PATH exists before starting, so that several helpers
                    start together

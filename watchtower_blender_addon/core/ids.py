@@ -17,11 +17,11 @@ MAX_PROJECT_ID_BYTES = 240
 def validate_project_id(value: object) -> str:
     """Return ``value`` unchanged if it can be used as a project id, else raise InputError.
 
-    Rejected: non-strings, the empty string, ``.`` and ``..``, ids starting with ``.``
-    (staging folders beside the project folders start with a dot), ids containing
-    ``/``, ``\\``, NUL or other control characters, ids longer than
-    ``MAX_PROJECT_ID_LENGTH`` characters or ``MAX_PROJECT_ID_BYTES`` bytes in UTF-8, and
-    ids that are not valid Unicode (lone surrogates).
+    Rejected: non-strings, the empty string, ``.`` and ``..``, and ids starting with
+    ``.``, because staging folders beside the project folders start with a dot. Also
+    rejected: ids containing ``/``, ``\\``, NUL or other control characters, ids longer
+    than ``MAX_PROJECT_ID_LENGTH`` characters or ``MAX_PROJECT_ID_BYTES`` bytes in
+    UTF-8, and ids that are not valid Unicode (lone surrogates).
 
     Raises:
         InputError: the message names the id and what is wrong with it.

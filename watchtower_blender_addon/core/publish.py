@@ -23,10 +23,11 @@ Usage, in this order::
    until step 6, so that an interruption cannot stop a publish halfway.
 3. Check that ``projects-list/index.json`` is readable, so a malformed index stops
    the export before anything changes.
-4. Swap ``DEST/data/projects/<pid>`` with the staged folder: ``renameat2`` with
-   ``RENAME_EXCHANGE`` on Linux, ``renamex_np`` with ``RENAME_SWAP`` on macOS, else
-   rename the old folder aside and the new one in (a short window without the
-   project, which the next export repairs if the process is killed in it).
+4. Swap ``DEST/data/projects/<pid>`` with the staged folder in one step, with
+   ``renameat2(RENAME_EXCHANGE)`` on Linux or ``renamex_np(RENAME_SWAP)`` on macOS.
+   Where neither works, rename the old folder aside and the new one in. That leaves
+   a short window without the project, which the next export repairs if the process
+   is killed in it.
 5. Replace the project-list preview with ``os.replace``, then merge the list item
    into ``index.json``. If step 4 or 5 fails, the swap and the preview are undone.
 6. Release the lock, stop deferring signals. ``__exit__`` deletes the staging folder,
@@ -100,7 +101,7 @@ class ProjectStaging:
         lock_timeout_seconds: how long ``commit`` waits for another export to publish.
         checkpoint: called with the name of each commit step as it is reached
             ("validated", "locked", "moved-aside", "swapped", "preview-replaced",
-            "index-merged"); tests use it to interrupt a publish at a known point.
+            "index-merged"). Tests use it to interrupt a publish at a known point.
 
     Raises:
         InputError: invalid ``project_id``.
@@ -146,7 +147,8 @@ class ProjectStaging:
 
     @property
     def list_preview_path(self) -> Path:
-        """The staged project-list preview, published beside ``index.json``'s folder."""
+        """The staged project-list preview, published as
+        ``DEST/data/projects-list/previews/<pid[:2]>/<pid>.png``."""
         return self.root.joinpath(*list_preview_path(self.project_id).parts)
 
     @property
@@ -330,8 +332,8 @@ class ProjectStaging:
             self._undo_swap()
         except OSError:
             log.exception(
-                "Could not put back the previous export of project %s in %s; "
-                "the staging folder %s is kept for inspection",
+                "Failed to restore the previous export of project %s in %s. "
+                "The staging folder %s is kept for inspection",
                 self.project_id,
                 self.dest,
                 self.staging_dir,
@@ -352,7 +354,7 @@ class ProjectStaging:
             os.rename(final, staged)
         elif self._swap_state == "exchanged":
             if not exchange_paths(staged, final):
-                raise OSError(errno.ENOTSUP, "exchange of folders stopped working", str(final))
+                raise OSError(errno.ENOTSUP, "atomic exchange failed while restoring", str(final))
         elif self._swap_state == "replaced":
             os.rename(final, staged)
             os.rename(self._previous_dir, final)
@@ -378,7 +380,7 @@ class ProjectStaging:
 def termination_as_exception(signals: Sequence[int] = TERMINATION_SIGNALS) -> Iterator[None]:
     """Raise SystemExit(128 + signal number) on SIGTERM and SIGHUP while the block runs.
 
-    Python already turns SIGINT into KeyboardInterrupt; this does the same for the
+    Python already turns SIGINT into KeyboardInterrupt. This does the same for the
     signals that would otherwise end the process without running ``finally`` blocks,
     so that ``ProjectStaging`` can delete its staging folder. The previous handlers
     come back when the block ends. A signal whose current handler was installed by C

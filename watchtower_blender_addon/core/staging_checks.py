@@ -50,7 +50,7 @@ def check_staged_export(
     the list item carry ``project_id``, that every ``thumbnailUrl`` and a local edit
     ``sourceName`` is a relative site path to a file inside ``root``, that
     ``totalFrames`` matches ``expected_total_frames`` and the decoded frame count, and
-    that ``root`` holds nothing outside the project folder and its list preview.
+    that ``root`` contains nothing outside the project folder and its list preview.
 
     Raises:
         ExportFailed: the message starts with the site path of the offending file.
@@ -192,8 +192,8 @@ def _check_video_frame_count(
 
 
 def _check_no_foreign_files(root: Path, project_id: str) -> None:
-    # Only the project folder and its list preview are published; anything else in the
-    # staging root (a stray index.json, another project's files) is an exporter bug.
+    # Only the project folder and its list preview are published, so anything else in
+    # the staging root (a stray index.json, another project's files) is an exporter bug.
     allowed_folder = root.joinpath(*project_folder(project_id).parts)
     allowed_file = root.joinpath(*list_preview_path(project_id).parts)
     for path in _walk_outside(root, allowed_folder):

@@ -1,6 +1,6 @@
 """Staging folders of exports in progress, their owner files and stale-folder cleanup.
 
-A staging folder ``DEST/data/projects/.staging-<random>/`` holds ``owner.json`` with
+A staging folder ``DEST/data/projects/.staging-<random>/`` contains ``owner.json`` with
 the process id, host name and process start time of the export that created it. An
 export that ends in any way but SIGKILL or a power cut deletes its own staging
 folder. The next export into the same destination deletes the folders left by
@@ -27,11 +27,12 @@ log = logging.getLogger(__name__)
 STAGING_PREFIX = ".staging-"
 OWNER_FILE_NAME = "owner.json"
 PREVIOUS_PROJECT_DIR_NAME = "previous"
-# A staging folder whose owner runs on another host cannot be checked; it is removed
-# once it is older than this, which no export is expected to take.
+# The owner of a staging folder on another host cannot be checked, so the folder is
+# removed once it is older than this. This is a guess at a safe bound: no export is
+# expected to take two days.
 FOREIGN_STAGING_MAX_AGE_SECONDS = 48 * 3600
 # A staging folder without a readable owner file was left by a process killed while
-# creating it; this grace period keeps a folder that is still being created.
+# creating it. The grace period keeps a folder that another process is creating.
 UNOWNED_STAGING_GRACE_SECONDS = 600
 
 
