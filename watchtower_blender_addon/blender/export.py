@@ -63,9 +63,19 @@ def export_scene(options: ExportOptions, progress: Progress | None = None) -> Ex
     destination = writers.prepare_destination(options.destination)
 
     writer = EditWriter(description)
-    with publish.ProjectStaging(destination, description.project_id) as stage:
+    with publish.termination_as_exception(), publish.ProjectStaging(
+        destination, description.project_id
+    ) as stage:
         root = pathlib.Path(stage.root)
-        video_frames = _write_video(scene, description, options, root, destination, progress)
+        staging_dir = stage.staging_dir
+
+        def remove_staging() -> None:
+            if staging_dir is not None:
+                publish.remove_staging_dir(staging_dir)
+
+        video_frames = _write_video(
+            scene, description, options, root, destination, progress, remove_staging
+        )
         _write_previews(scene, description, options, root, progress)
         writer.write_project(root, has_video=video_frames)
         progress.step("Publishing")
@@ -121,6 +131,7 @@ def _write_video(
     root: pathlib.Path,
     destination: pathlib.Path,
     progress: Progress,
+    on_interrupt: Any,
 ) -> bool:
     """Render edit.mp4 into the staging folder, or reuse the published one with --no-video.
 
@@ -134,7 +145,7 @@ def _write_video(
             max_width=options.video_width,
             with_audio=scene_reader.has_audible_sound(editor, scene.frame_start, scene.frame_end),
         )
-        render.render_edit_video(scene, str(target), settings, progress)
+        render.render_edit_video(scene, str(target), settings, progress, on_interrupt)
         return True
     return _reuse_published_video(description, destination, target, progress)
 

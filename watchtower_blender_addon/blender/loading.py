@@ -7,6 +7,8 @@ import sys
 
 import bpy
 
+from .cli import blender_output_silenced
+
 
 def open_blend_file(path: str) -> int:
     """Load ``path`` as the current file; return 0, or 2 after printing why it failed."""
@@ -14,7 +16,8 @@ def open_blend_file(path: str) -> int:
         print(f"error: {path}: file not found", file=sys.stderr)
         return 2
     try:
-        bpy.ops.wm.open_mainfile(filepath=os.path.abspath(path), load_ui=False)
+        with blender_output_silenced():
+            bpy.ops.wm.open_mainfile(filepath=os.path.abspath(path), load_ui=False)
     except RuntimeError as error:
         reason = str(error).strip().splitlines()[-1] if str(error).strip() else "unreadable"
         print(f"error: {path}: cannot open the .blend file: {reason}", file=sys.stderr)

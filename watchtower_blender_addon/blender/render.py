@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import contextlib
 import os
+import signal
+import sys
 import tempfile
+import threading
 from array import array
 from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 import bpy
 
@@ -138,13 +141,53 @@ def _frame_counter(progress: Progress, total: int) -> Iterator[None]:
         handlers.remove(on_frame_written)
 
 
-def render_edit_video(scene: Any, path: str, settings: VideoSettings, progress: Progress) -> None:
-    """Render the scene's sequencer over the scene range to an H.264 MP4 at ``path``."""
+@contextlib.contextmanager
+def exit_on_signal(cleanup: Callable[[], None]) -> Iterator[None]:
+    """End the process at once on SIGINT or SIGTERM, after ``cleanup``, while the block runs.
+
+    Blender's render loop catches exceptions raised in Python callbacks and goes on
+    rendering, so an exception cannot stop it. The handler runs at the next Python
+    callback (the per-frame progress), removes the staging folder through ``cleanup``
+    and exits; the published export and the .blend file are untouched. Outside the
+    main thread, where Python cannot set handlers, the block runs unchanged.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum: int, _frame: Any) -> None:
+        cleanup()
+        print("error: export interrupted; the previous export is unchanged", file=sys.stderr,
+              flush=True)
+        os._exit(128 + signum)
+
+    previous = {}
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        if signal.getsignal(signum) is not None:
+            previous[signum] = signal.signal(signum, stop)
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+def render_edit_video(
+    scene: Any,
+    path: str,
+    settings: VideoSettings,
+    progress: Progress,
+    on_interrupt: Callable[[], None] = lambda: None,
+) -> None:
+    """Render the scene's sequencer over the scene range to an H.264 MP4 at ``path``.
+
+    ``on_interrupt`` runs before the process exits on SIGINT or SIGTERM during the render.
+    """
     total = scene.frame_end - scene.frame_start + 1
     progress.step(f"Rendering edit.mp4 ({total} frames)")
     with preserved_scene_state(scene):
         configure_video(scene, path, settings)
-        with _frame_counter(progress, total):
+        with _frame_counter(progress, total), exit_on_signal(on_interrupt):
             result = bpy.ops.render.render(animation=True, scene=scene.name)
     if 'FINISHED' not in result or not os.path.isfile(path):
         raise ExportFailed(f"scene '{scene.name}': rendering edit.mp4 failed")
