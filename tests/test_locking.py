@@ -122,6 +122,6 @@ def test_parallel_exports_are_all_listed(tmp_path):
     assert staging_leftovers(site) == []
 
 
-def test_lock_module_imports_without_fcntl_check():
-    # The Windows fallback is chosen only where fcntl is missing.
+def test_flock_is_used_outside_windows():
+    # The msvcrt fallback is chosen only where fcntl is missing.
     assert (locking.fcntl is None) == (sys.platform == "win32")
