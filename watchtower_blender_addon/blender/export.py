@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
 import pathlib
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,6 +18,7 @@ from ..core.edit_project import (
     shot_id,
 )
 from ..core.errors import InputError
+from ..core.fileops import link_or_copy
 from ..core.mp4 import count_video_frames
 from ..core.options import ExportOptions
 from ..core.progress import Progress
@@ -63,9 +63,10 @@ def export_scene(options: ExportOptions, progress: Progress | None = None) -> Ex
     destination = writers.prepare_destination(options.destination)
 
     writer = EditWriter(description)
-    with publish.termination_as_exception(), publish.ProjectStaging(
-        destination, description.project_id
-    ) as stage:
+    with (
+        publish.termination_as_exception(),
+        publish.ProjectStaging(destination, description.project_id) as stage,
+    ):
         root = pathlib.Path(stage.root)
         staging_dir = stage.staging_dir
 
@@ -116,7 +117,6 @@ def _find_client(options: ExportOptions) -> pathlib.Path | None:
 def _bundle(destination: pathlib.Path, client_dir: pathlib.Path, progress: Progress) -> Any:
     from ..core.bundle import bundle_site
 
-    progress.step("Bundling the web client")
     return bundle_site(destination, client_dir=client_dir, progress=progress)
 
 
@@ -166,7 +166,7 @@ def _reuse_published_video(
             f"{description.frame_range.total_frames} frames; the site shows no video"
         )
         return False
-    os.link(published, target)
+    link_or_copy(published, target)
     return True
 
 
@@ -187,8 +187,9 @@ def _write_previews(
     # The project's thumbnail is the middle shot's picture.
     middle_shot = description.shots[len(description.shots) // 2]
     project_path = root / project_preview_path(project_id)
-    jobs.append(_preview_job(description, middle_shot.middle_frame, project_path,
-                             PROJECT_PREVIEW_SIZE))
+    jobs.append(
+        _preview_job(description, middle_shot.middle_frame, project_path, PROJECT_PREVIEW_SIZE)
+    )
     render.render_previews(scene, jobs, options.video_width, progress)
 
 
