@@ -132,7 +132,7 @@ def test_rebundle_keeps_other_projects(tmp_path: Path, client_dir: Path) -> None
     write_export(other, PROJECT_B, 'Beta')
     bundle_site(other, client_dir)
     write_export(tmp_path, PROJECT_A, 'Alpha')
-    # A bundle that already holds project B, which DEST/data does not list.
+    # A bundle that already contains project B, which DEST/data does not list.
     shutil.copytree(other / 'watchtower', tmp_path / 'watchtower')
 
     site = bundle_site(tmp_path, client_dir)

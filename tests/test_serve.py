@@ -240,7 +240,7 @@ def test_serve_main_rejects_missing_folder(tmp_path: Path, capsys: pytest.Captur
     assert 'folder not found' in capsys.readouterr().err
 
 
-def test_serve_command_prints_url_and_stops_on_ctrl_c(site: Path) -> None:
+def test_serve_main_stops_on_ctrl_c(site: Path) -> None:
     code = (
         'import sys\n'
         'from watchtower_blender_addon.core.serve import serve_main\n'

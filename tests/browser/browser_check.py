@@ -158,7 +158,9 @@ def _console_problems(observation: dict[str, Any]) -> list[str]:
     problems += [f"timed out waiting for {what}" for what in observation['waitTimeouts']]
     for message in observation['console']:
         kind, text = message['type'], message['text']
-        if (
+        if message['errors']:
+            problems += [f"console.{kind} of an error: {error}" for error in message['errors']]
+        elif (
             kind == 'error'
             or (kind == 'warning' and WEBGL_ERROR_TEXT.search(text))
             or (kind in ('log', 'info', 'debug') and ERROR_TEXT.search(text))
@@ -188,15 +190,15 @@ def _shot_problems(
     if not page:
         return ["the project page did not load"]
     problems = []
-    shown = [(s['id'], s['startFrame']) for s in page['shots']]
+    shown = [(s.get('id'), s.get('startFrame')) for s in page['shots']]
     wanted = [(s.id, s.start_frame) for s in expected.shots]
     if shown != wanted:
         problems.append(f"client shots (id, startFrame) are {shown}, expected {wanted}")
-    sequence_ids = [s['id'] for s in page['sequences']]
+    sequence_ids = [s.get('id') for s in page['sequences']]
     if sequence_ids != expected.sequence_ids:
         problems.append(f"client sequences are {sequence_ids}, expected {expected.sequence_ids}")
 
-    by_id = {s['id']: s for s in page['shots']}
+    by_id = {s.get('id'): s for s in page['shots']}
     for shot in expected.shots:
         client_shot = by_id.get(shot.id)
         if client_shot is not None:
@@ -210,20 +212,23 @@ def _one_shot_problems(
     shot: dict[str, Any], frame_count: int, sequence_ids: list[str], loaded_images: list[str]
 ) -> list[str]:
     problems = []
-    drawn_frames = shot['durationSeconds'] * shot['fps']
-    if abs(drawn_frames - frame_count) > 1e-6:
-        problems.append(f"shot {shot['id']} spans {drawn_frames} frames, expected {frame_count}")
-    if shot['sequence_id'] not in sequence_ids:
-        problems.append(f"shot {shot['id']} has unknown sequence_id {shot['sequence_id']!r}")
-    if shot['thumbnailUrl'] not in loaded_images:
-        problems.append(f"thumbnail of shot {shot['id']} not loaded: {shot['thumbnailUrl']}")
+    duration, fps = shot.get('durationSeconds'), shot.get('fps')
+    if not isinstance(duration, (int, float)) or not isinstance(fps, (int, float)):
+        problems.append(f"shot {shot['id']} has durationSeconds {duration!r} and fps {fps!r}")
+    elif abs(duration * fps - frame_count) > 1e-6:
+        problems.append(f"shot {shot['id']} spans {duration * fps} frames, not {frame_count}")
+    if shot.get('sequence_id') not in sequence_ids:
+        problems.append(f"shot {shot['id']} has unknown sequence_id {shot.get('sequence_id')!r}")
+    if shot.get('thumbnailUrl') not in loaded_images:
+        problems.append(f"thumbnail of shot {shot['id']} not loaded: {shot.get('thumbnailUrl')}")
     return problems
 
 
 def _team_problems(page: dict[str, Any] | None, expected: ExpectedSite) -> list[str]:
     if not page:
         return ["the project page did not load"]
-    names = [member['name'] for member in page['team']]
+    # A missing field is left out of the observation's JSON, so .get() gives None for it.
+    names = [member.get('name') for member in page['team']]
     if names != expected.team_names:
         return [f"team names in the client are {names}, expected {expected.team_names}"]
     return []

@@ -7,6 +7,7 @@ such as the demo's.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -25,9 +26,11 @@ class SiteUnderTest(NamedTuple):
     expected: ExpectedSite
 
 
-class BrowserRun(NamedTuple):
-    observation: dict[str, Any]
-    problems: dict[str, list[str]]
+@dataclass(frozen=True)
+class BrowserRun:
+    # Not in the repr, which pytest prints for every failing test that uses the fixture.
+    observation: dict[str, Any] = field(repr=False)
+    problems: dict[str, list[str]] = field(repr=False)
 
 
 @pytest.fixture(scope='session')

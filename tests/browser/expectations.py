@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
+from pathlib import Path
 
 
 @dataclass(frozen=True)
@@ -50,3 +52,40 @@ class ExpectedSite:
             if shot.start_frame <= frame < shot.start_frame + shot.frame_count:
                 return shot
         return None
+
+
+def expected_from_export(
+    destination: Path,
+    project_id: str | None = None,
+    colors: dict[str, tuple[int, int, int]] | None = None,
+) -> ExpectedSite:
+    """Build the expectation for a project of an export from its own JSON files.
+
+    This checks that the client shows what the files contain. Args: ``project_id`` defaults
+    to the first project of the list, and ``colors`` maps shot names to the colour of their
+    picture in edit.mp4 (shots without one skip the picture check).
+    """
+    data = destination / 'data'
+    listed = json.loads((data / 'projects-list' / 'index.json').read_text())['projects']
+    project_id = project_id or listed[0]['id']
+    project_dir = data / 'projects' / project_id
+    project = json.loads((project_dir / 'project.json').read_text())
+    shots = json.loads((project_dir / 'shots.json').read_text())
+    sequences = json.loads((project_dir / 'sequences.json').read_text())
+    colors = colors or {}
+    return ExpectedSite(
+        project_id=project_id,
+        project_name=project['name'],
+        sequence_ids=[sequence['id'] for sequence in sequences],
+        team_names=[member['full_name'] for member in project['team']],
+        shots=[
+            ExpectedShot(
+                shot['id'],
+                shot['name'],
+                shot['startFrame'],
+                round(shot['durationSeconds'] * shot['fps']),
+                colors.get(shot['name']),
+            )
+            for shot in sorted(shots, key=lambda shot: shot['startFrame'])
+        ],
+    )

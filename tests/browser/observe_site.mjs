@@ -81,6 +81,7 @@ const observation = {
   listPage: null, projectPage: null, seeks: [], screenshots: [],
 };
 
+const pendingConsoleMessages = [];
 const userDataDir = await mkdtemp(path.join(tmpdir(), 'watchtower-chromium-'));
 const context = await chromium.launchPersistentContext(userDataDir, {
   executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS,
@@ -127,11 +128,12 @@ async function observeSite(context) {
     observation.seeks.push(await seekAndSample(page, frame, method));
   }
   await screenshot(page, 'project-page.png');
+  observation.console = await Promise.all(pendingConsoleMessages);
 }
 
 function recordPageEvents(page, origin) {
   page.on('console', (message) => {
-    observation.console.push({ type: message.type(), text: message.text() });
+    pendingConsoleMessages.push(describeConsoleMessage(message));
   });
   page.on('pageerror', (error) => observation.pageErrors.push(String(error.stack || error)));
   page.on('requestfailed', (request) => {
@@ -147,6 +149,20 @@ function recordPageEvents(page, origin) {
       observation.loadedImages.push(new URL(response.url()).pathname);
     }
   });
+}
+
+// The client passes caught errors to console.log, where the minified class name (for
+// example "q" for AxiosError) is all the message text shows. So each logged Error object is
+// described by its name, message and request URL.
+async function describeConsoleMessage(message) {
+  const errors = [];
+  for (const argument of message.args()) {
+    const error = await argument.evaluate((value) => (value instanceof Error
+      ? `${value.name}: ${value.message} ${value.config?.url ?? ''}`.trim()
+      : null)).catch(() => null);
+    if (error) errors.push(error);
+  }
+  return { type: message.type(), text: message.text(), errors };
 }
 
 async function screenshot(page, name) {

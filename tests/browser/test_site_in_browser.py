@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from .conftest import BrowserRun
+from .conftest import BrowserRun, SiteUnderTest
+from .expectations import expected_from_export
 
 pytestmark = pytest.mark.browser
 
@@ -34,6 +35,17 @@ def test_seeking_to_shot_shows_its_picture(browser_run: BrowserRun) -> None:
     assert browser_run.problems['video'] == []
 
 
+def test_client_seek_to_shot_start_shows_that_shot(browser_run: BrowserRun) -> None:
+    assert browser_run.problems['shot_starts'] == []
+
+
 def test_screenshots_saved(browser_run: BrowserRun) -> None:
     names = sorted(path.rsplit('/', 1)[-1] for path in browser_run.observation['screenshots'])
     assert names == ['project-list.png', 'project-page.png']
+
+
+def test_expectation_from_export_matches_fixture(watchtower_site: SiteUnderTest) -> None:
+    expected = watchtower_site.expected
+    colors = {shot.name: shot.color for shot in expected.shots if shot.color is not None}
+
+    assert expected_from_export(watchtower_site.site_dir, colors=colors) == expected

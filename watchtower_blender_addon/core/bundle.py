@@ -24,7 +24,7 @@ from .progress import Progress
 logger = logging.getLogger(__name__)
 
 CLIENT_DISTRIBUTION = 'watchtower-pipeline'
-# Top-level folder of the watchtower-pipeline wheel (1.0.0b0) that holds the built client.
+# Top-level folder of the watchtower-pipeline wheel (1.0.0b0) that contains the built client.
 CLIENT_FOLDER = 'dist_client_web'
 BUNDLE_FOLDER = 'watchtower'
 CLIENT_MISSING_HINT = (
@@ -97,7 +97,7 @@ def bundle_site(
         The bundle folder, to be served as the web site root.
 
     Raises:
-        InputError: ``destination`` holds no export, or the client is not found.
+        InputError: ``destination`` contains no export, or the client is not found.
     """
     progress = progress or Progress()
     destination = Path(destination)
@@ -175,8 +175,8 @@ def _merge_data(source: Path, target: Path, progress: Progress) -> None:
             ignore=shutil.ignore_patterns(*IGNORED_DATA_FILES),
             dirs_exist_ok=True,
         )
+    # The index is written last, so an interrupted bundle never lists a missing project folder.
     _merge_index(source_list / 'index.json', target_list / 'index.json')
-    # The index is written last, so a bundle interrupted before lists no missing project.
 
 
 def _replace_tree(source: Path, target: Path) -> None:

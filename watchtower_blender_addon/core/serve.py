@@ -150,13 +150,17 @@ class RangeRequestHandler(SimpleHTTPRequestHandler):
     def log_message(self, format: str, *args: object) -> None:
         logger.debug("%s %s", self.address_string(), format % args)
 
+    def log_error(self, format: str, *args: object) -> None:
+        # send_error() logs here: missing files and rejected paths, with the request line.
+        logger.warning("%s %r: %s", self.address_string(), self.requestline, format % args)
+
 
 class RangeNotSatisfiable(ValueError):
     """The requested byte range starts at or after the end of the file."""
 
 
 def parse_range(header: str | None, size: int) -> tuple[int, int] | None:
-    """Return the inclusive byte range that a ``Range`` header asks for in a file of ``size``.
+    """Return the inclusive byte range that a ``Range`` header requests from a file of ``size``.
 
     Returns None when the whole file is to be sent: no header, a header this server does not
     handle (several ranges, other units) or a malformed one, which HTTP lets a server ignore.
@@ -243,7 +247,7 @@ def serve_main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {error}", file=sys.stderr)
         return error.exit_status
     except OSError as error:
-        print(f"error: cannot listen on {options.host}:{options.port}: {error}", file=sys.stderr)
+        print(f"error: failed to listen on {options.host}:{options.port}: {error}", file=sys.stderr)
         return 1
 
     return _serve_until_interrupted(server, root, options.host)
