@@ -30,12 +30,21 @@ def main(runs: int) -> None:
     blend = subprocess.run(build, cwd=ROOT, capture_output=True, text=True, check=True)
     blend_path = blend.stdout.strip().splitlines()[-1]
     plain_command = [
-        sys.executable, "scripts/benchmark_plain_render.py", blend_path,
-        str(OUTPUT / "plain.mp4"), "1280",
+        sys.executable,
+        "scripts/benchmark_plain_render.py",
+        blend_path,
+        str(OUTPUT / "plain.mp4"),
+        "1280",
     ]
     export_command = [
-        sys.executable, "-m", "watchtower_blender_addon", "export", blend_path,
-        "-d", str(OUTPUT / "site"), "--quiet",
+        sys.executable,
+        "-m",
+        "watchtower_blender_addon",
+        "export",
+        blend_path,
+        "-d",
+        str(OUTPUT / "site"),
+        "--quiet",
     ]
     plain_times, export_times = [], []
     for run in range(1, runs + 1):
@@ -43,8 +52,10 @@ def main(runs: int) -> None:
         export_times.append(timed(export_command))
         print(f"run {run}: plain render {plain_times[-1]:.2f} s, export {export_times[-1]:.2f} s")
     best_plain, best_export = min(plain_times), min(export_times)
-    print(f"plain render: {best_plain:.2f} s, export: {best_export:.2f} s "
-          f"(fastest of {runs} runs each)")
+    print(
+        f"plain render: {best_plain:.2f} s, export: {best_export:.2f} s "
+        f"(fastest of {runs} runs each)"
+    )
     print(f"ratio export / plain render: {best_export / best_plain:.3f} (target: at most 1.25)")
 
 

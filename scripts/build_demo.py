@@ -15,5 +15,5 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from watchtower_blender_addon.blender.demo import build_demo  # noqa: E402
 
 if __name__ == '__main__':
-    arguments = sys.argv[sys.argv.index('--') + 1:] if '--' in sys.argv else sys.argv[1:]
+    arguments = sys.argv[sys.argv.index('--') + 1 :] if '--' in sys.argv else sys.argv[1:]
     print(build_demo(arguments[0] if arguments else "demo-build"))

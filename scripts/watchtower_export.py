@@ -15,7 +15,7 @@ from watchtower_blender_addon.blender import cli  # noqa: E402
 
 
 def options_after_separator(argv: list[str]) -> list[str]:
-    return argv[argv.index('--') + 1:] if '--' in argv else []
+    return argv[argv.index('--') + 1 :] if '--' in argv else []
 
 
 if __name__ == '__main__':

@@ -31,7 +31,9 @@ def test_frames_count_from_scene_range_start(tmp_path, first):
     assert site.read("edit")['frameOffset'] == 0
 
 
-@pytest.mark.parametrize(("fps", "fps_base", "expected"), [(24, 1.0, 24.0), (24, 1.001, 24000 / 1001)])
+@pytest.mark.parametrize(
+    ("fps", "fps_base", "expected"), [(24, 1.0, 24.0), (24, 1.001, 24000 / 1001)]
+)
 def test_duration_seconds_times_fps_is_frame_count(tmp_path, fps, fps_base, expected):
     scene = new_scene(1, 100, fps, fps_base)
     for index, length in enumerate([7, 13, 1, 79]):
@@ -76,8 +78,11 @@ def test_muted_and_out_of_range_strips_are_left_out(tmp_path):
     add_color(scene, "straddles end", 1, 31, 20)
     add_color(scene, "after", 1, 60, 5)
     site = export(scene, tmp_path, **NO_MEDIA)
-    assert shot_frames(site) == [("straddles start", 0, 5), ("inside", 10, 20),
-                                 ("straddles end", 20, 30)]
+    assert shot_frames(site) == [
+        ("straddles start", 0, 5),
+        ("inside", 10, 20),
+        ("straddles end", 20, 30),
+    ]
     warnings = " ".join(site.result.warnings)
     for name in ("before", "muted", "after"):
         assert f"'{name}'" in warnings
@@ -93,7 +98,11 @@ def test_sequences_from_sequences_channel(tmp_path):
     site = export(scene, tmp_path, **NO_MEDIA)
     assert [s['name'] for s in site.sequences] == ["Opening", "Ending"]
     assert [site.sequence_name_of(f"shot {i}") for i in range(4)] == [
-        "Opening", "Opening", "Ending", "Ending"]
+        "Opening",
+        "Opening",
+        "Ending",
+        "Ending",
+    ]
 
 
 def test_sequences_from_markers(tmp_path):

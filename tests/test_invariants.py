@@ -245,6 +245,8 @@ def test_project_list_thumbnail_exists(tmp_path):
     site = export(scene, tmp_path, video=False)
     index = json.loads((tmp_path / "data/projects-list/index.json").read_text())
     thumbnail = index['projects'][0]['thumbnailUrl']
-    assert thumbnail == f"data/projects-list/previews/{site.result.project_id[:2]}/" \
+    assert (
+        thumbnail == f"data/projects-list/previews/{site.result.project_id[:2]}/"
         f"{site.result.project_id}.png"
+    )
     assert png_size(tmp_path / thumbnail) == (300, 200)

@@ -108,7 +108,9 @@ def test_sequences_from_channel_use_strip_under_first_frame():
 def test_sequences_from_markers_run_to_next_marker():
     spans = shots("a", "b", "c", "d")
     markers = [Marker("Intro", 1), Marker("Chase", 21), Marker("End", 31)]
-    groups = timeline.group_into_sequences('auto', inputs(markers=markers), spans, FrameRange(1, 40))
+    groups = timeline.group_into_sequences(
+        'auto', inputs(markers=markers), spans, FrameRange(1, 40)
+    )
     assert [(g.name, g.shot_names) for g in groups] == [
         ("Intro", ["a", "b"]),
         ("Chase", ["c"]),

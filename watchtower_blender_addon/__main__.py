@@ -20,7 +20,10 @@ def export_main(argv: list[str]) -> int:
     if not argv or argv[0].startswith('-'):
         if argv and argv[0] in {'-h', '--help'}:
             return _export_help()
-        print("error: export needs the .blend file first: export EDIT.blend -d DEST", file=sys.stderr)
+        print(
+            "error: export needs the .blend file first: export EDIT.blend -d DEST",
+            file=sys.stderr,
+        )
         return 2
     blend_path, options = argv[0], argv[1:]
     if '-h' in options or '--help' in options:

@@ -97,7 +97,7 @@ def frame_colors(video: pathlib.Path) -> list[tuple[int, int, int]]:
         for frame in container.decode(video=0):
             picture = frame.to_ndarray(format='rgb24')
             height, width = picture.shape[:2]
-            centre = picture[height // 2 - 2:height // 2 + 2, width // 2 - 2:width // 2 + 2]
+            centre = picture[height // 2 - 2 : height // 2 + 2, width // 2 - 2 : width // 2 + 2]
             colors.append(tuple(int(v) for v in centre.reshape(-1, 3).mean(axis=0)))
     return colors
 

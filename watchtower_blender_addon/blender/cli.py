@@ -67,7 +67,9 @@ def channel_list(value: str) -> list[int]:
     try:
         channels = [int(part) for part in value.split(',') if part.strip()]
     except ValueError:
-        raise argparse.ArgumentTypeError(f"invalid channel list '{value}' (example: 2 or 2,3)")
+        raise argparse.ArgumentTypeError(
+            f"invalid channel list '{value}' (example: 2 or 2,3)"
+        ) from None
     if not channels or min(channels) < 1:
         raise argparse.ArgumentTypeError(f"invalid channel list '{value}': channels start at 1")
     return channels
@@ -77,7 +79,9 @@ def positive_even_width(value: str) -> int:
     try:
         width = int(value)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"invalid width '{value}': expected pixels, e.g. 1280")
+        raise argparse.ArgumentTypeError(
+            f"invalid width '{value}': expected pixels, e.g. 1280"
+        ) from None
     if width < 16:
         raise argparse.ArgumentTypeError(f"invalid width {width}: at least 16 pixels")
     return width
@@ -124,8 +128,7 @@ def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
         '--client-dir',
         type=pathlib.Path,
         metavar='DIR',
-        help="built Watchtower web client to bundle (default: the installed "
-        "watchtower-pipeline's)",
+        help="built Watchtower web client to bundle (default: the installed watchtower-pipeline's)",
     )
     parser.add_argument('--strict', action='store_true', help="treat missing media as an error")
     parser.add_argument('-q', '--quiet', action='store_true', help="print errors only")
@@ -187,7 +190,7 @@ def run_export(options: ExportOptions, progress: StderrProgress) -> int:
     except KeyboardInterrupt:
         print("error: export interrupted; the previous export is unchanged", file=sys.stderr)
         return EXIT_INTERRUPTED
-    except Exception as error:  # noqa: BLE001 - the command line reports every failure in one line
+    except Exception as error:  # the command line reports every failure in one line
         log.debug("unexpected failure", exc_info=True)
         detail = traceback.format_exception_only(type(error), error)[-1].strip()
         print(f"error: export failed unexpectedly: {detail}", file=sys.stderr, flush=True)

@@ -35,7 +35,7 @@ def demo_shots() -> list[DemoShot]:
     """Return the demo's shots in timeline order, each with a distinct saturated colour."""
     layout = [("SQ010", [40, 26, 33, 48]), ("SQ020", [24, 52, 30, 37, 29]), ("SQ030", [45, 1, 60])]
     count = sum(len(lengths) for _, lengths in layout)
-    shots = []
+    shots: list[DemoShot] = []
     for sequence, lengths in layout:
         for number, length in enumerate(lengths, start=1):
             hue = len(shots) / count
@@ -85,7 +85,7 @@ def build_demo(folder: str) -> str:
     """
     os.makedirs(folder, exist_ok=True)
     bpy.ops.wm.read_factory_settings(use_empty=True)
-    scene = bpy.context.scene
+    scene: Any = bpy.context.scene
     scene.name = "Demo edit"
     shots = demo_shots()
     total = sum(shot.length for shot in shots)

@@ -42,7 +42,9 @@ def parse_channels(text: str, label: str) -> list[int]:
     try:
         channels = [int(part) for part in text.split(',') if part.strip()]
     except ValueError:
-        raise InputError(f"{label}: invalid shot channel list '{text}' (expected e.g. 2 or 2,3)")
+        raise InputError(
+            f"{label}: invalid shot channel list '{text}' (expected e.g. 2 or 2,3)"
+        ) from None
     if any(channel < 1 for channel in channels):
         raise InputError(f"{label}: shot channels start at 1, got '{text}'")
     return channels
@@ -116,8 +118,7 @@ def _sequence_inputs(
     sequence_channels = {
         channel
         for channel, name in names.items()
-        if name.strip().lower() == timeline.SEQUENCES_CHANNEL_NAME
-        and channel not in shot_channels
+        if name.strip().lower() == timeline.SEQUENCES_CHANNEL_NAME and channel not in shot_channels
     }
     return timeline.SequenceInputs(
         sequence_strips=[s for s in strips if s.channel in sequence_channels],

@@ -157,8 +157,11 @@ def exit_on_signal(cleanup: Callable[[], None]) -> Iterator[None]:
 
     def stop(signum: int, _frame: Any) -> None:
         cleanup()
-        print("error: export interrupted; the previous export is unchanged", file=sys.stderr,
-              flush=True)
+        print(
+            "error: export interrupted; the previous export is unchanged",
+            file=sys.stderr,
+            flush=True,
+        )
         os._exit(128 + signum)
 
     previous = {}
@@ -188,14 +191,12 @@ def render_edit_video(
     with preserved_scene_state(scene):
         configure_video(scene, path, settings)
         with _frame_counter(progress, total), exit_on_signal(on_interrupt):
-            result = bpy.ops.render.render(animation=True, scene=scene.name)
+            result = _render(animation=True, scene=scene.name)
     if 'FINISHED' not in result or not os.path.isfile(path):
         raise ExportFailed(f"scene '{scene.name}': rendering edit.mp4 failed")
 
 
-def render_previews(
-    scene: Any, jobs: list[PreviewJob], max_width: int, progress: Progress
-) -> None:
+def render_previews(scene: Any, jobs: list[PreviewJob], max_width: int, progress: Progress) -> None:
     """Render each job's frame and write it letterboxed into a PNG of the job's size."""
     progress.step(f"Writing {len(jobs)} previews")
     with tempfile.TemporaryDirectory(prefix="watchtower-frames-") as folder:
@@ -213,17 +214,23 @@ def render_previews(
                 progress.update(done, len(jobs))
 
 
+def _render(**options: Any) -> set[str]:
+    """Run Blender's render operator and return its result, such as {'FINISHED'}."""
+    operator: Any = bpy.ops.render.render
+    return set(operator(**options))
+
+
 def _render_still(scene: Any, frame: int, path: str) -> None:
     scene.frame_current = frame
     scene.render.filepath = path
-    result = bpy.ops.render.render(write_still=True, scene=scene.name)
+    result = _render(write_still=True, scene=scene.name)
     if 'FINISHED' not in result or not os.path.isfile(path):
         raise ExportFailed(f"scene '{scene.name}': rendering frame {frame} failed")
 
 
 def write_letterboxed(source: str, target: str, width: int, height: int) -> None:
     """Write ``source`` scaled to fit ``width`` x ``height`` on black, as a PNG at ``target``."""
-    image = bpy.data.images.load(source, check_existing=False)
+    image: Any = bpy.data.images.load(source, check_existing=False)
     try:
         fit_width, fit_height = fit_inside(image.size[0], image.size[1], width, height)
         image.scale(fit_width, fit_height)
@@ -244,13 +251,13 @@ def _paste_centred(
     row_length = fit_width * 4
     for row in range(fit_height):
         start = ((bottom + row) * width + left) * 4
-        canvas[start:start + row_length] = pixels[row * row_length:(row + 1) * row_length]
+        canvas[start : start + row_length] = pixels[row * row_length : (row + 1) * row_length]
     return canvas
 
 
 def _save_png(pixels: array, width: int, height: int, target: str) -> None:
     os.makedirs(os.path.dirname(target), exist_ok=True)
-    image = bpy.data.images.new("watchtower-preview", width, height, alpha=False)
+    image: Any = bpy.data.images.new("watchtower-preview", width, height, alpha=False)
     try:
         image.pixels.foreach_set(pixels)
         image.filepath_raw = target

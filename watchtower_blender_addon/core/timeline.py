@@ -66,7 +66,7 @@ class ShotSpan:
 
     @property
     def middle_frame(self) -> int:
-        """Return the relative frame of the shot's thumbnail (the only frame of a one-frame shot)."""
+        """Return the relative frame of the thumbnail; a one-frame shot uses its only frame."""
         return self.frame_in + (self.duration - 1) // 2
 
 
@@ -109,9 +109,7 @@ def find_shot_channels(
         if name.strip().lower() == SHOTS_CHANNEL_NAME:
             return [channel]
     sequence_channels = _channels_named(channel_names, SEQUENCES_CHANNEL_NAME)
-    visual_channels = {
-        s.channel for s in strips if s.visual and s.channel not in sequence_channels
-    }
+    visual_channels = {s.channel for s in strips if s.visual and s.channel not in sequence_channels}
     if not visual_channels:
         raise InputError("no visual strip to use as a shot")
     return [min(visual_channels)]
