@@ -41,12 +41,18 @@ class ExportResult:
     bundle: pathlib.Path | None = None
 
 
-def export_scene(options: ExportOptions, progress: Progress | None = None) -> ExportResult:
+def export_scene(
+    options: ExportOptions,
+    progress: Progress | None = None,
+    checkpoint: publish.Checkpoint | None = None,
+) -> ExportResult:
     """Export the scene named in ``options`` (or the active one) to ``options.destination``.
 
     The previous export of the same project stays published until the new one is
     complete and checked. Render settings and the current frame are restored and the
-    .blend file is not written.
+    .blend file is not written. ``checkpoint``, if given, is called with the name of
+    each publish step as it is reached (see ``publish.ProjectStaging``). Tests use it
+    to interrupt an export at a known point.
 
     Raises:
         InputError: unknown scene, nothing to export, invalid option or, with
@@ -65,7 +71,7 @@ def export_scene(options: ExportOptions, progress: Progress | None = None) -> Ex
     writer = EditWriter(description)
     with (
         publish.termination_as_exception(),
-        publish.ProjectStaging(destination, description.project_id) as stage,
+        publish.ProjectStaging(destination, description.project_id, checkpoint=checkpoint) as stage,
     ):
         root = pathlib.Path(stage.root)
         staging_dir = stage.staging_dir
