@@ -24,7 +24,8 @@ def new_edit_scene(package: str = 'watchtower_blender_addon') -> Any:
 
     Shots on channel 2: sh010 (1-16), sh020 (17-32), sh030 (33-48).
     """
-    bpy.ops.wm.read_factory_settings(use_empty=True)
+    # Not read_factory_settings: that also resets the preferences, disabling the extension.
+    bpy.ops.wm.read_homefile(use_empty=True, use_factory_startup=True)
     scene = bpy.context.scene
     scene.name = EDIT_SCENE
     scene.frame_start, scene.frame_end = 1, 48
@@ -52,11 +53,13 @@ def add_task(owner: Any, task_type: str, status: str, assignees: tuple[str, ...]
     return task
 
 
-def author_example(scene: Any, avatar_path: str, package: str = 'watchtower_blender_addon') -> None:
+def author_example(
+    scene: Any, avatar_path: str | None, package: str = 'watchtower_blender_addon'
+) -> None:
     """Fill ``scene`` with a project that uses every kind of tracker data.
 
-    The template comes from the template operator when the operators are registered
-    (they need a scene in the context), else from the template function.
+    ``avatar_path`` is an image file used as Jade's avatar and Rex's thumbnail; None
+    leaves both without an image.
     """
     settings = scene.watchtower
     settings.project_name = 'Tracker Test'
@@ -66,14 +69,16 @@ def author_example(scene: Any, avatar_path: str, package: str = 'watchtower_blen
 
     jade = settings.team.add()
     jade.name = 'Jade'
-    jade.avatar = avatar_path
+    if avatar_path:
+        jade.avatar = avatar_path
     settings.team.add().name = 'Ravi'
 
     rex = settings.assets.add()
     rex.name = 'Rex'
     rex.asset_type = 'Character'
-    rex.thumbnail_source = 'FILE'
-    rex.thumbnail_path = avatar_path
+    if avatar_path:
+        rex.thumbnail_source = 'FILE'
+        rex.thumbnail_path = avatar_path
     add_task(rex, 'Modeling', 'Done', ('Ravi',))
     chair = settings.assets.add()
     chair.name = 'Chair'
