@@ -169,12 +169,6 @@ def test_export_prints_progress_lines_on_stderr(blend_file, tmp_path):
     assert not [line for line in lines if line.startswith("error:")]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="render_previews counts distinct frames rendered against the number of "
-    "previews, and the project thumbnail shares the middle shot's frame, so the "
-    "count stops at 3/4",
-)
 def test_preview_progress_reaches_total(blend_file, tmp_path):
     completed = run_export(blend_file('good'), "-d", tmp_path / "site", "--no-video")
 
@@ -313,10 +307,6 @@ def test_invalid_option_exits_2_and_keeps_site(blend_file, site, options, named)
     assert changed_paths(before, tree_contents(site)) == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="argparse prints its usage text and 'PROG: error: ...', not one 'error:' line",
-)
 @pytest.mark.parametrize(('options', 'named'), INVALID_OPTIONS, ids=INVALID_OPTION_IDS)
 def test_invalid_option_prints_one_error_line(blend_file, site, options, named):
     completed = run_export(blend_file('good'), "-d", site, "--no-video", *options)
@@ -355,10 +345,6 @@ def test_file_destination_exits_2(blend_file, tmp_path):
     assert regular_file.read_bytes() == b"not a folder\n"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="-d is checked by argparse, which prints its usage text and 'PROG: error: ...'",
-)
 def test_file_destination_prints_one_error_line(blend_file, tmp_path):
     regular_file = tmp_path / "notes.txt"
     regular_file.write_bytes(b"not a folder\n")

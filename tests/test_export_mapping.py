@@ -28,7 +28,7 @@ def test_frames_count_from_scene_range_start(tmp_path, first):
     assert shot_frames(site) == [("a", 0, 10), ("b", 10, 30)]
     assert [s['startFrame'] for s in site.shots] == [0, 10]
     assert site.read("edit")['totalFrames'] == 30
-    assert site.read("edit")['frameOffset'] == 0
+    assert site.read("edit")['frameOffset'] == -0.5
 
 
 @pytest.mark.parametrize(

@@ -15,7 +15,7 @@ import os
 import pathlib
 import sys
 import traceback
-from typing import Iterator, Sequence
+from typing import Iterator, NoReturn, Sequence
 
 from ..core import argparser
 from ..core.errors import WatchtowerError
@@ -87,8 +87,16 @@ def positive_even_width(value: str) -> int:
     return width
 
 
+class OneLineErrorParser(argparse.ArgumentParser):
+    """An argument parser that reports an invalid option in one line, then exits with 2."""
+
+    def error(self, message: str) -> NoReturn:
+        print(f"error: {message} (run with --help to list the options)", file=sys.stderr)
+        raise SystemExit(EXIT_BAD_INPUT)
+
+
 def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = OneLineErrorParser(
         prog=prog, description="Export a Blender edit as a Watchtower site."
     )
     argparser.add_arguments(parser)
@@ -131,7 +139,7 @@ def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
         help="built Watchtower web client to bundle (default: the installed watchtower-pipeline's)",
     )
     parser.add_argument('--strict', action='store_true', help="treat missing media as an error")
-    parser.add_argument('-q', '--quiet', action='store_true', help="print errors only")
+    parser.add_argument('-q', '--quiet', action='store_true', help="print only warnings and errors")
     return parser
 
 

@@ -198,20 +198,22 @@ def render_edit_video(
 
 def render_previews(scene: Any, jobs: list[PreviewJob], max_width: int, progress: Progress) -> None:
     """Render each job's frame and write it letterboxed into a PNG of the job's size."""
-    progress.step(f"Writing {len(jobs)} previews")
+    progress.step("Writing previews")
     with tempfile.TemporaryDirectory(prefix="watchtower-frames-") as folder:
         with preserved_scene_state(scene):
             _configure_picture(scene, max_width)
             scene.render.use_file_extension = False
             compat.set_file_format(scene.render.image_settings, 'PNG')
             scene.render.image_settings.color_mode = 'RGB'
-            for done, frame in enumerate(sorted({job.frame for job in jobs}), start=1):
+            written = 0
+            for frame in sorted({job.frame for job in jobs}):
                 frame_path = os.path.join(folder, f"{frame}.png")
                 _render_still(scene, frame, frame_path)
                 for job in jobs:
                     if job.frame == frame:
                         write_letterboxed(frame_path, job.path, job.width, job.height)
-                progress.update(done, len(jobs))
+                        written += 1
+                progress.update(written, len(jobs))
 
 
 def _render(**options: Any) -> set[str]:

@@ -17,6 +17,13 @@ from .timeline import FrameRange, SequenceGroup, ShotSpan
 from .tracker import TrackerData
 
 SHOT_PREVIEW_SIZE = (150, 100)
+
+# The web client (watchtower-pipeline 1.0.0b0) seeks its player to
+# (frame - frameOffset) / fps. With 0, that is the exact start of a frame, which
+# Chromium rounds down to whole microseconds and so shows the previous frame at
+# about half the cuts. -0.5 seeks to the middle of each frame; frame N of
+# shots.json is still frame N of edit.mp4.
+FRAME_OFFSET = -0.5
 PROJECT_PREVIEW_SIZE = (300, 200)
 
 
@@ -109,7 +116,7 @@ class EditWriter(writers.AbstractWriter):
     def get_project_edit(self, project: models.Project) -> models.Edit:
         edit = models.Edit(
             project=project,
-            frameOffset=0,
+            frameOffset=FRAME_OFFSET,
             totalFrames=self.description.frame_range.total_frames,
         )
         if not self.has_video:

@@ -303,7 +303,7 @@ class Edit:
     """
 
     project: Project
-    frameOffset: int = 0
+    frameOffset: float = 0
     sourceName: str | None = None
     totalFrames: int = 0
     sourceType: str = 'video/mp4'
