@@ -19,6 +19,8 @@ from collections.abc import Callable
 
 import pytest
 
+from watchtower_blender_addon.blender import compat
+
 pytestmark = pytest.mark.blender
 
 REPOSITORY = Path(__file__).resolve().parent.parent
@@ -229,6 +231,8 @@ def test_help_exits_zero_and_lists_options(arguments):
     ids=['no-sequencer', 'scene-without-sequencer', 'only-sound', 'all-outside-range'],
 )
 def test_scene_without_shots_fails_with_one_error_line(blend_file, site, kind, extra, named):
+    if kind == 'sound-only' and not compat.has_audio():
+        pytest.skip("this bpy build has no audio support, so it cannot add a sound strip")
     before = tree_contents(site)
 
     completed = run_export(blend_file(kind), "-d", site, "--no-video", *extra)

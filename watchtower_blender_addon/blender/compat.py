@@ -50,6 +50,11 @@ def new_effect(
         )
 
 
+def has_audio() -> bool:
+    """Return whether this Blender build plays and mixes sound (the bpy 4.2 wheels don't)."""
+    return bool(getattr(bpy.app.build_options, 'audaspace', True))
+
+
 def set_file_format(image_settings: Any, file_format: str) -> None:
     """Set the output file format, choosing the media type first where Blender has one."""
     if hasattr(image_settings, 'media_type'):

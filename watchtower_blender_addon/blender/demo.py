@@ -96,11 +96,12 @@ def build_demo(folder: str) -> str:
         editor.channels[2].name = "Shots"
         editor.channels[3].name = "Titles"
     add_shot_strips(editor, shots)
-    tone = os.path.join(os.path.abspath(folder), "tone.wav")
-    write_tone(tone, total * 1.001 / 24)
-    compat.strips_of(editor).new_sound(
-        name="Tone", filepath=tone, channel=1, frame_start=FIRST_FRAME
-    )
+    if compat.has_audio():
+        tone = os.path.join(os.path.abspath(folder), "tone.wav")
+        write_tone(tone, total * 1.001 / 24)
+        compat.strips_of(editor).new_sound(
+            name="Tone", filepath=tone, channel=1, frame_start=FIRST_FRAME
+        )
     path = os.path.join(os.path.abspath(folder), "demo-edit.blend")
     bpy.ops.wm.save_as_mainfile(filepath=path)
     return path
