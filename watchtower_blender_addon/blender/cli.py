@@ -176,12 +176,28 @@ def blender_output_silenced() -> Iterator[None]:
         os.close(saved)
 
 
+def show_package_warnings() -> None:
+    """Print the package's logged warnings as ``warning: ...`` lines on stderr.
+
+    Only this package's logger gets the handler; the root logger stays as it is.
+    """
+    package_logger = logging.getLogger(__name__.split('.blender.')[0])
+    if any(getattr(h, 'watchtower_cli', False) for h in package_logger.handlers):
+        return
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setLevel(logging.WARNING)
+    handler.setFormatter(logging.Formatter("warning: %(message)s"))
+    handler.watchtower_cli = True  # type: ignore[attr-defined]
+    package_logger.addHandler(handler)
+
+
 def main(argv: Sequence[str], prog: str | None = None) -> int:
     """Run an export of the loaded file with the options ``argv``; return the exit status."""
     try:
         args = build_parser(prog).parse_args(list(argv))
     except SystemExit as exit_request:
         return int(exit_request.code or 0)
+    show_package_warnings()
     progress = StderrProgress(quiet=args.quiet)
     return run_export(options_from_args(args), progress)
 

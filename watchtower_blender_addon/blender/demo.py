@@ -78,6 +78,96 @@ def add_shot_strips(editor: Any, shots: list[DemoShot]) -> None:
         frame += shot.length
 
 
+SHOT_TASK_TYPES = [
+    ("Storyboard", (0.26, 0.63, 0.28)),
+    ("Layout", (0.49, 0.70, 0.26)),
+    ("Animation", (0.98, 0.66, 0.15)),
+    ("Lighting", (0.61, 0.80, 0.40)),
+    ("Compositing", (0.40, 0.47, 0.85)),
+]
+ASSET_TASK_TYPES = [("Modeling", (0.47, 0.56, 0.61)), ("Shading", (0.39, 0.71, 0.96))]
+STATUSES = [
+    ("Todo", (0.55, 0.55, 0.55)),
+    ("WIP", (1.0, 0.6, 0.0)),
+    ("Review", (0.2, 0.5, 1.0)),
+    ("Done", (0.3, 0.8, 0.3)),
+    ("Retake", (0.9, 0.2, 0.2)),
+]
+TEAM = [
+    ("Ada Lindqvist", (0.8, 0.3, 0.3)),
+    ("Cy Okafor", (0.3, 0.6, 0.8)),
+    ("Mei Tanaka", (0.5, 0.7, 0.3)),
+]
+ASSETS = [
+    ("Rex", "Character", (0.9, 0.5, 0.2)),
+    ("Lamp", "Prop", (0.9, 0.9, 0.4)),
+    ("Kitchen", "Set", (0.4, 0.3, 0.6)),
+]
+
+
+def write_swatch(path: str, color: tuple[float, float, float], size: int = 64) -> None:
+    """Write a square PNG of one colour, used as the demo's avatars and asset pictures."""
+    image: Any = bpy.data.images.new("demo-swatch", size, size)
+    try:
+        image.pixels.foreach_set([*color, 1.0] * (size * size))
+        image.filepath_raw = path
+        image.file_format = 'PNG'
+        image.save()
+    finally:
+        bpy.data.images.remove(image)
+
+
+def add_tracker_data(scene: Any, shots: list[DemoShot], folder: str) -> None:
+    """Store task types, statuses, team, assets, and each shot's tasks and casting.
+
+    The data is written as plain ID properties in the layout the add-on stores, so the
+    demo builds in any Blender without the add-on registered.
+    """
+
+    def swatch(name: str, color: tuple[float, float, float]) -> str:
+        path = os.path.join(folder, f"{name.lower().replace(' ', '-')}.png")
+        write_swatch(path, color)
+        return path
+
+    task_types = [{'name': n, 'color': c, 'for_shots': 1} for n, c in SHOT_TASK_TYPES]
+    task_types += [{'name': n, 'color': c, 'for_shots': 0} for n, c in ASSET_TASK_TYPES]
+    scene['watchtower'] = {
+        'task_types': task_types,
+        'task_statuses': [{'name': n, 'color': c} for n, c in STATUSES],
+        'team': [{'name': n, 'avatar': swatch(n, c)} for n, c in TEAM],
+        'asset_types': [{'name': kind} for kind in ("Character", "Prop", "Set")],
+        'assets': [
+            {
+                'name': n,
+                'asset_type': kind,
+                'thumbnail_source': 'FILE',
+                'thumbnail_path': swatch(n, c),
+                'tasks': [{'task_type': 'Modeling', 'status': 'Done'}],
+            }
+            for n, kind, c in ASSETS
+        ],
+    }
+    strips = compat.strips_of(scene.sequence_editor)
+    for index, shot in enumerate(shots):
+        strips[shot.name]['watchtower'] = {
+            'tasks': _demo_tasks(index, len(shots)),
+            'cast': [{'name': ASSETS[i % len(ASSETS)][0]} for i in range(index % 3 + 1)],
+        }
+
+
+def _demo_tasks(index: int, count: int) -> list[dict[str, Any]]:
+    """Return a shot's tasks: earlier shots are further along the pipeline."""
+    progress = len(SHOT_TASK_TYPES) * (count - index) / count
+    tasks = []
+    for step, (task_type, _color) in enumerate(SHOT_TASK_TYPES):
+        status = "Done" if step < progress - 1 else "WIP" if step < progress else "Todo"
+        if index == 5 and step == 1:
+            status = "Retake"
+        assignee = TEAM[(index + step) % len(TEAM)][0]
+        tasks.append({'task_type': task_type, 'status': status, 'assignees': [{'name': assignee}]})
+    return tasks
+
+
 def build_demo(folder: str) -> str:
     """Build the demo edit in a new file and save it as ``folder``/demo-edit.blend.
 
@@ -96,6 +186,7 @@ def build_demo(folder: str) -> str:
         editor.channels[2].name = "Shots"
         editor.channels[3].name = "Titles"
     add_shot_strips(editor, shots)
+    add_tracker_data(scene, shots, os.path.abspath(folder))
     if compat.has_audio():
         tone = os.path.join(os.path.abspath(folder), "tone.wav")
         write_tone(tone, total * 1.001 / 24)

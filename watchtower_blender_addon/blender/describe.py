@@ -15,7 +15,7 @@ from ..core.ids import validate_project_id
 from ..core.options import ExportOptions
 from ..core.stable_ids import stable_id
 from . import compat, scene_reader
-from .tracker import read_tracker
+from .tracker import read_project_settings, read_tracker
 
 
 def project_name_of(scene: Any, settings: dict[str, Any], options: ExportOptions) -> str:
@@ -57,7 +57,7 @@ def describe_scene(scene: Any, options: ExportOptions) -> tuple[EditDescription,
         InputError: no sequencer, no shots in the scene range, or an invalid setting.
     """
     editor = scene_reader.sequence_editor_of(scene)
-    settings = scene_reader.read_settings(scene)
+    settings = read_project_settings(scene)
     label = f"{scene_reader.blend_label()}: scene '{scene.name}'"
     frame_range = timeline.FrameRange(scene.frame_start, scene.frame_end)
     strips = scene_reader.read_strips(editor)

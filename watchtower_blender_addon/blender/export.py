@@ -24,6 +24,7 @@ from ..core.options import ExportOptions
 from ..core.progress import Progress
 from . import render, scene_reader
 from .describe import describe_scene
+from .tracker_images import drop_tracker_images, write_tracker_images
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +69,29 @@ def export_scene(
     client_dir = _find_client(options)
     destination = writers.prepare_destination(options.destination)
 
+    _publish(scene, description, options, destination, progress, checkpoint)
+    result = ExportResult(
+        project_id=description.project_id,
+        project_name=description.project_name,
+        destination=destination,
+        shot_count=len(description.shots),
+        total_frames=description.frame_range.total_frames,
+        warnings=warnings,
+    )
+    if client_dir is not None:
+        result.bundle = _bundle(destination, client_dir, progress)
+    return result
+
+
+def _publish(
+    scene: Any,
+    description: EditDescription,
+    options: ExportOptions,
+    destination: pathlib.Path,
+    progress: Progress,
+    checkpoint: publish.Checkpoint | None,
+) -> None:
+    """Render and write the project into a staging folder, check it and swap it in."""
     writer = EditWriter(description)
     with (
         publish.termination_as_exception(),
@@ -80,28 +104,27 @@ def export_scene(
             if staging_dir is not None:
                 publish.remove_staging_dir(staging_dir)
 
-        video_frames = _write_video(
+        has_video = _write_video(
             scene, description, options, root, destination, progress, remove_staging
         )
         _write_previews(scene, description, options, root, progress)
-        writer.write_project(root, has_video=video_frames)
+        _write_tracker_images(description, options, root, progress)
+        writer.write_project(root, has_video=has_video)
         progress.step("Publishing")
         stage.commit(
             writer.project_list_item().to_dict(),
-            expected_total_frames=description.frame_range.total_frames if video_frames else None,
-            count_video_frames=count_video_frames if video_frames else None,
+            expected_total_frames=description.frame_range.total_frames if has_video else None,
+            count_video_frames=count_video_frames if has_video else None,
         )
-    result = ExportResult(
-        project_id=description.project_id,
-        project_name=description.project_name,
-        destination=destination,
-        shot_count=len(description.shots),
-        total_frames=description.frame_range.total_frames,
-        warnings=warnings,
-    )
-    if client_dir is not None:
-        result.bundle = _bundle(destination, client_dir, progress)
-    return result
+
+
+def _write_tracker_images(
+    description: EditDescription, options: ExportOptions, root: pathlib.Path, progress: Progress
+) -> None:
+    if options.previews:
+        write_tracker_images(description.tracker, root, description.project_id, progress)
+    else:
+        drop_tracker_images(description.tracker)
 
 
 def _check_media(scene: Any, options: ExportOptions) -> list[str]:

@@ -234,6 +234,9 @@ def write_letterboxed(source: str, target: str, width: int, height: int) -> None
     """Write ``source`` scaled to fit ``width`` x ``height`` on black, as a PNG at ``target``."""
     image: Any = bpy.data.images.load(source, check_existing=False)
     try:
+        # Blender loads lazily: an unreadable file only shows as an empty size.
+        if image.size[0] == 0 or image.size[1] == 0:
+            raise ValueError("not a readable image")
         fit_width, fit_height = fit_inside(image.size[0], image.size[1], width, height)
         image.scale(fit_width, fit_height)
         pixels = array('f', bytes(4 * fit_width * fit_height * 4))

@@ -15,11 +15,6 @@ from . import compat
 # Strip types that never show a picture of their own.
 _NON_VISUAL_TYPES = {'SOUND', 'ADJUSTMENT'}
 
-# The scene's ID property group that holds the Watchtower settings; the add-on's
-# properties are stored there too, so a file saved with the add-on reads the same
-# without it.
-SETTINGS_KEY = "watchtower"
-
 
 def find_scene(name: str | None) -> Any:
     """Return the scene called ``name``, or the active scene when ``name`` is empty.
@@ -81,14 +76,6 @@ def read_strips(editor: Any) -> list[StripInfo]:
 
 def read_markers(scene: Any) -> list[Marker]:
     return [Marker(m.name, int(m.frame)) for m in scene.timeline_markers]
-
-
-def read_settings(scene: Any) -> dict[str, Any]:
-    """Return the scene's stored Watchtower settings as plain values (empty when none)."""
-    group = scene.get(SETTINGS_KEY)
-    if group is None or not hasattr(group, 'to_dict'):
-        return {}
-    return group.to_dict()
 
 
 def has_audible_sound(editor: Any, first: int, last: int) -> bool:
