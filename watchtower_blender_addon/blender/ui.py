@@ -66,10 +66,9 @@ class WATCHTOWER_UL_names(_EntryList):
 class WATCHTOWER_UL_tasks(_EntryList):
     def draw_entry(self, context: Any, layout: Any, item: Any) -> None:
         settings = context.scene.watchtower
-        row = layout.row(align=True)
-        row.prop_search(item, 'task_type', settings, 'task_types', text="")
-        row.prop_search(item, 'status', settings, 'task_statuses', text="")
-        row.label(text=str(len(item.assignees)), icon='USER')
+        row = layout.split(factor=0.5, align=True)
+        row.prop_search(item, 'task_type', settings, 'task_types', text="", icon='NONE')
+        row.prop_search(item, 'status', settings, 'task_statuses', text="", icon='NONE')
 
 
 class WATCHTOWER_UL_references(_EntryList):

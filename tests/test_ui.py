@@ -1,0 +1,155 @@
+"""The sidebar panels drawn in a real Blender window, on a virtual X display.
+
+Needs a Blender binary and xvfb-run on PATH (Debian's blender 3.4 and xvfb on CI).
+Blender prints a traceback, but keeps running, when a panel's draw function fails, so
+the test reads Blender's output as well as the screenshot.
+Set WATCHTOWER_SCREENSHOT to a .png path to keep the screenshot (docs/panel.png is
+made this way).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import struct
+import subprocess
+from pathlib import Path
+
+import pytest
+
+pytestmark = [
+    pytest.mark.binary,
+    pytest.mark.slow,
+    pytest.mark.skipif(
+        shutil.which('blender') is None or shutil.which('xvfb-run') is None,
+        reason="needs blender and xvfb-run on PATH",
+    ),
+]
+
+REPOSITORY = Path(__file__).resolve().parents[1]
+
+# Runs inside Blender: build an edit with tracker data, show the Watchtower tab of the
+# sequencer sidebar over the whole window, take a screenshot, quit.
+GUI_SCRIPT = '''
+import sys
+import bpy
+
+repository, screenshot = sys.argv[sys.argv.index('--') + 1:]
+sys.path.insert(0, repository)
+import watchtower_blender_addon
+from tests.test_tracker_authoring import author_example, new_edit_scene, strip
+
+watchtower_blender_addon.register()
+scene = new_edit_scene()
+author_example(scene, None)
+scene.watchtower.export_directory = '//site'
+scene.sequence_editor.active_strip = strip(scene, 'sh010')
+scene.frame_current = 8
+
+def largest_area(screen):
+    return max(screen.areas, key=lambda area: area.width * area.height)
+
+def show_watchtower_tab(area):
+    regions = [region for region in area.regions if region.type == 'UI']
+    if hasattr(regions[0], 'active_panel_category'):  # Blender 4.0 and later
+        regions[0].active_panel_category = 'Watchtower'
+        return
+    # Older Blender shows the first tab: leave only the Watchtower tab in the sidebar.
+    for panel in bpy.types.Panel.__subclasses__():
+        if getattr(panel, 'bl_space_type', '') == 'SEQUENCE_EDITOR' and getattr(
+            panel, 'bl_region_type', ''
+        ) == 'UI' and getattr(panel, 'bl_category', '') != 'Watchtower':
+            if getattr(panel, 'is_registered', False):
+                bpy.utils.unregister_class(panel)
+
+def show_sidebar():
+    window = bpy.context.window_manager.windows[0]
+    area = largest_area(window.screen)
+    area.type = 'SEQUENCE_EDITOR'
+    space = area.spaces.active
+    space.view_type = 'SEQUENCER'
+    space.show_region_ui = True
+    show_watchtower_tab(area)
+
+def view_all_and_capture():
+    window = bpy.context.window_manager.windows[0]
+    area = largest_area(window.screen)
+    main = [region for region in area.regions if region.type == 'WINDOW'][0]
+    with bpy.context.temp_override(window=window, area=area, region=main):
+        bpy.ops.sequencer.view_all()
+    return None
+
+def capture():
+    window = bpy.context.window_manager.windows[0]
+    area = largest_area(window.screen)
+    with bpy.context.temp_override(window=window, area=area):
+        bpy.ops.screen.screenshot_area(filepath=screenshot)
+    print('SCREENSHOT-WRITTEN', flush=True)
+    bpy.ops.wm.quit_blender()
+
+def step(state=[0]):
+    state[0] += 1
+    try:
+        if state[0] == 1:
+            show_sidebar()
+        elif state[0] == 2:
+            view_all_and_capture()
+        elif state[0] == 4:
+            capture()
+            return None
+    except Exception:
+        import traceback
+        traceback.print_exc()
+        bpy.ops.wm.quit_blender()
+        return None
+    return 0.5
+
+bpy.app.timers.register(step, first_interval=1.0)
+'''
+
+
+def png_size(path: Path) -> tuple[int, int]:
+    header = path.read_bytes()[:24]
+    assert header[:8] == b'\x89PNG\r\n\x1a\n', f"{path} is not a PNG file"
+    width, height = struct.unpack('>II', header[16:24])
+    return width, height
+
+
+def test_panels_draw_in_blender_window(tmp_path: Path) -> None:
+    screenshot = Path(os.environ.get('WATCHTOWER_SCREENSHOT', tmp_path / 'panel.png')).resolve()
+    script = tmp_path / 'show_panel.py'
+    script.write_text(GUI_SCRIPT)
+    # Saved preferences in a temporary user folder keep away the splash screen and the
+    # first-start setup, and keep the developer's own preferences out of the test.
+    for folder in ('config', 'scripts'):
+        (tmp_path / folder).mkdir()
+    environment = dict(
+        os.environ,
+        BLENDER_USER_CONFIG=str(tmp_path / 'config'),
+        BLENDER_USER_SCRIPTS=str(tmp_path / 'scripts'),
+    )
+    save = (
+        "import bpy; bpy.context.preferences.view.show_splash = False; bpy.ops.wm.save_userpref()"
+    )
+    saved = subprocess.run(
+        ['blender', '-b', '--factory-startup', '--python-expr', save],
+        capture_output=True,
+        text=True,
+        env=environment,
+        timeout=120,
+        check=False,
+    )
+    assert (tmp_path / 'config' / 'userpref.blend').is_file(), saved.stdout + saved.stderr
+    command = ['xvfb-run', '--auto-servernum', '--server-args=-screen 0 1400x1300x24']
+    command += ['blender', '-p', '0', '0', '1400', '1300']
+    command += ['--python', str(script), '--', str(REPOSITORY), str(screenshot)]
+    result = subprocess.run(
+        command, capture_output=True, text=True, env=environment, timeout=180, check=False
+    )
+    output = result.stdout + result.stderr
+
+    assert 'SCREENSHOT-WRITTEN' in output, output[-4000:]
+    assert 'Traceback' not in output, output[-4000:]
+    width, height = png_size(screenshot)
+    assert width > 600
+    assert height > 400
