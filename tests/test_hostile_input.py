@@ -171,15 +171,7 @@ def test_invalid_project_id_rejected_in_process(site, project_id, problem):
     [
         ("a/b", "error: Invalid project id 'a/b': it must not contain '/'"),
         ("..", "error: Invalid project id '..': it must not start with '.'"),
-        pytest.param(
-            "",
-            "error: Invalid project id '': it is empty",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="an empty --project-id is taken as 'not given' and the id is derived "
-                "from the project name",
-            ),
-        ),
+        ("", "error: Invalid project id '': it is empty"),
     ],
     ids=["slash", "dot-dot", "empty"],
 )
@@ -321,11 +313,6 @@ def test_corrupt_image_strip_does_not_stop_export(tmp_path):
     assert [shot['name'] for shot in exported.shots] == ["broken image", "good"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="media checks only test that the file exists, so an undecodable image "
-    "renders as a placeholder without a warning",
-)
 def test_corrupt_image_strip_warns_naming_strip(tmp_path):
     write_corrupt_png(tmp_path / "broken.png")
     scene = new_scene(1, 10)
@@ -530,11 +517,6 @@ def test_thumbnail_trickle_fails_as_timed_out(trickle_server, tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the deadline is checked once per 64 KiB chunk of iter_content, which "
-    "blocks until a whole chunk or the end of the body arrives",
-)
 def test_thumbnail_trickle_abandoned_at_deadline(trickle_server, tmp_path):
     # The whole body takes 100 x 0.02 s = 2 s to send, and the deadline is 0.2 s.
     url = server_url(trickle_server, "/trickle/100")

@@ -277,11 +277,6 @@ def test_signal_in_previews_keeps_previous_export(site, long_blend, signum):
     assert_previous_export_kept(site, before)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the command line catches KeyboardInterrupt but not the SystemExit that "
-    "SIGTERM raises outside the render, so it prints no error line",
-)
 def test_sigterm_in_previews_prints_error_line(site, long_blend):
     export = RunningExport(export_command(long_blend, site, "--no-video"))
     export.wait_for_progress(PREVIEW_PROGRESS)
@@ -349,25 +344,13 @@ def project_names(site: Path) -> tuple[str, str, int]:
     )
 
 
-# bpy runs native threads besides the main one, and publish blocks the signals with
-# pthread_sigmask in the main thread only. Another thread takes the signal, so Python
-# runs the handler in the publish, whose undo then puts the previous export back
-# except for index.json.
-SIGNAL_NOT_DEFERRED = (
-    "SIGINT and SIGTERM are not deferred during the publish in a process with other "
-    "threads, and the undo of an interrupted publish leaves the merged index.json entry"
-)
-
-
 @pytest.mark.parametrize("signum", SIGNALS, ids=SIGNAL_IDS)
 @pytest.mark.parametrize(
     "step",
     [
         "locked",
         "swapped",
-        pytest.param(
-            "index-merged", marks=pytest.mark.xfail(strict=True, reason=SIGNAL_NOT_DEFERRED)
-        ),
+        "index-merged",
     ],
 )
 def test_signal_during_publish_leaves_one_whole_export(site, long_blend, tmp_path, step, signum):
@@ -389,7 +372,6 @@ def test_signal_during_publish_leaves_one_whole_export(site, long_blend, tmp_pat
             assert after[path] == content, path
 
 
-@pytest.mark.xfail(strict=True, reason=SIGNAL_NOT_DEFERRED)
 def test_sigterm_during_publish_lets_it_finish(site, long_blend, tmp_path):
     barrier = tmp_path / "barrier"
     export = start_paused(site, long_blend, barrier, "swapped")

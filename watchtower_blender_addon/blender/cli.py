@@ -29,6 +29,7 @@ EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_BAD_INPUT = 2
 EXIT_INTERRUPTED = 130
+INTERRUPTED_MESSAGE = "error: export interrupted; the previous export is unchanged"
 
 
 class StderrProgress(Progress):
@@ -212,8 +213,12 @@ def run_export(options: ExportOptions, progress: StderrProgress) -> int:
         print(f"error: {error}", file=sys.stderr, flush=True)
         return error.exit_status
     except KeyboardInterrupt:
-        print("error: export interrupted; the previous export is unchanged", file=sys.stderr)
+        print(INTERRUPTED_MESSAGE, file=sys.stderr)
         return EXIT_INTERRUPTED
+    except SystemExit as stop:
+        # SIGTERM and SIGHUP arrive as SystemExit(128 + signal number).
+        print(INTERRUPTED_MESSAGE, file=sys.stderr)
+        return int(stop.code) if isinstance(stop.code, int) else EXIT_FAILED
     except Exception as error:  # the command line reports every failure in one line
         log.debug("unexpected failure", exc_info=True)
         detail = traceback.format_exception_only(type(error), error)[-1].strip()

@@ -31,9 +31,10 @@ def project_name_of(scene: Any, settings: dict[str, Any], options: ExportOptions
 
 def project_id_of(name: str, settings: dict[str, Any], options: ExportOptions) -> str:
     """Return the project id: option, scene setting, else derived from the project name."""
-    explicit = options.project_id or settings.get('project_id')
-    if explicit:
-        return validate_project_id(str(explicit))
+    if options.project_id is not None:
+        return validate_project_id(options.project_id)
+    if settings.get('project_id'):
+        return validate_project_id(str(settings['project_id']))
     return stable_id("project", name)
 
 

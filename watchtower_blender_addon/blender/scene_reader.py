@@ -100,6 +100,8 @@ def media_problems(editor: Any) -> list[str]:
         path = _media_path(strip)
         if path is not None and not os.path.isfile(path):
             problems.append(f"strip '{strip.name}': media file not found: {path}")
+        elif path is not None and strip.type == 'IMAGE' and not _is_readable_image(path):
+            problems.append(f"strip '{strip.name}': cannot read the image {path}")
         if strip.type == 'SCENE' and _scene_strip_lacks_camera(strip):
             problems.append(f"strip '{strip.name}': scene '{strip.scene.name}' has no camera")
     return problems
@@ -113,6 +115,18 @@ def _media_path(strip: Any) -> str | None:
     if strip.type == 'SOUND' and strip.sound is not None:
         return bpy.path.abspath(strip.sound.filepath)
     return None
+
+
+def _is_readable_image(path: str) -> bool:
+    """Return whether Blender can decode the image at ``path`` (it loads images lazily)."""
+    try:
+        image = bpy.data.images.load(path, check_existing=False)
+    except RuntimeError:
+        return False
+    try:
+        return image.size[0] > 0 and image.size[1] > 0
+    finally:
+        bpy.data.images.remove(image)
 
 
 def _scene_strip_lacks_camera(strip: Any) -> bool:

@@ -9,7 +9,8 @@ from __future__ import annotations
 import logging
 import pathlib
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from typing import Any
 from urllib.parse import urlsplit
 
 from .errors import ExportFailed
@@ -100,12 +101,29 @@ def download_body(
         ) as response:
             response.raise_for_status()
             check_declared_size(url, response.headers.get('Content-Length'), max_bytes)
-            return read_capped(url, response.iter_content(CHUNK_BYTES), max_bytes, deadline)
+            return read_capped(url, arriving_chunks(response), max_bytes, deadline)
     except requests.Timeout as error:
         raise ExportFailed(f"Download of {url} timed out after {timeout:g} s") from error
     except requests.RequestException as error:
         reason = ' '.join(str(error).split())
         raise ExportFailed(f"Download of {url} failed: {reason}") from error
+
+
+def arriving_chunks(response: Any) -> Iterator[bytes]:
+    """Yield the body as it arrives, so that a slow sender cannot outlast the deadline.
+
+    ``iter_content`` waits for a whole chunk, which a server sending a few bytes at a
+    time can drag out far past the deadline; urllib3 2's ``read1`` returns what came.
+    """
+    read1 = getattr(response.raw, 'read1', None)
+    if read1 is None:
+        yield from response.iter_content(1024)
+        return
+    while True:
+        chunk = read1(CHUNK_BYTES, decode_content=True)
+        if not chunk:
+            return
+        yield chunk
 
 
 def check_declared_size(url: str, content_length: str | None, max_bytes: int) -> None:

@@ -412,16 +412,28 @@ def _raise_system_exit(signum: int, frame: Any) -> None:
 
 @contextlib.contextmanager
 def _signals_deferred() -> Iterator[None]:
-    # Blocked signals stay pending and are handled as soon as the block ends, so an
-    # interruption lands before or after the publish, never in the middle of it.
-    if not hasattr(signal, "pthread_sigmask"):
+    """Hold SIGINT, SIGTERM and SIGHUP until the block ends, then deliver the first one.
+
+    An interruption so lands before or after the publish, never in the middle of it.
+    Python runs signal handlers in the main thread whichever thread the signal reaches
+    (bpy has several), so replacing the handlers defers them where blocking the
+    signal in one thread would not. Outside the main thread the block runs unchanged.
+    """
+    if threading.current_thread() is not threading.main_thread():
         yield
         return
-    previous = signal.pthread_sigmask(signal.SIG_BLOCK, _DEFERRED_SIGNALS)
+    received: list[int] = []
+    previous: dict[int, Any] = {}
+    for signum in _DEFERRED_SIGNALS:
+        if signal.getsignal(signum) is not None:
+            previous[signum] = signal.signal(signum, lambda number, _frame: received.append(number))
     try:
         yield
     finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+        if received:
+            signal.raise_signal(received[0])
 
 
 def _describe(error: BaseException) -> str:
