@@ -9,6 +9,7 @@ made this way).
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import struct
@@ -115,18 +116,20 @@ def png_size(path: Path) -> tuple[int, int]:
     return width, height
 
 
-def test_panels_draw_in_blender_window(tmp_path: Path) -> None:
-    screenshot = Path(os.environ.get('WATCHTOWER_SCREENSHOT', tmp_path / 'panel.png')).resolve()
-    script = tmp_path / 'show_panel.py'
-    script.write_text(GUI_SCRIPT)
-    # Saved preferences in a temporary user folder keep away the splash screen and the
-    # first-start setup, and keep the developer's own preferences out of the test.
+def blender_user_environment(tmp_path: Path) -> dict[str, str]:
+    """Return an environment whose Blender user folders are under ``tmp_path``.
+
+    Saved preferences there keep away the splash screen and the first-start setup,
+    and keep the developer's own preferences and add-ons out of the test.
+    """
     for folder in ('config', 'scripts'):
-        (tmp_path / folder).mkdir()
+        (tmp_path / folder).mkdir(exist_ok=True)
     environment = dict(
         os.environ,
         BLENDER_USER_CONFIG=str(tmp_path / 'config'),
         BLENDER_USER_SCRIPTS=str(tmp_path / 'scripts'),
+        # Blender writes quit.blend into its temporary folder when it quits.
+        TMPDIR=str(tmp_path),
     )
     save = (
         "import bpy; bpy.context.preferences.view.show_splash = False; bpy.ops.wm.save_userpref()"
@@ -140,6 +143,14 @@ def test_panels_draw_in_blender_window(tmp_path: Path) -> None:
         check=False,
     )
     assert (tmp_path / 'config' / 'userpref.blend').is_file(), saved.stdout + saved.stderr
+    return environment
+
+
+def test_panels_draw_in_blender_window(tmp_path: Path) -> None:
+    screenshot = Path(os.environ.get('WATCHTOWER_SCREENSHOT', tmp_path / 'panel.png')).resolve()
+    script = tmp_path / 'show_panel.py'
+    script.write_text(GUI_SCRIPT)
+    environment = blender_user_environment(tmp_path)
     command = ['xvfb-run', '--auto-servernum', '--server-args=-screen 0 1400x1300x24']
     command += ['blender', '-p', '0', '0', '1400', '1300']
     command += ['--python', str(script), '--', str(REPOSITORY), str(screenshot)]
@@ -153,3 +164,95 @@ def test_panels_draw_in_blender_window(tmp_path: Path) -> None:
     width, height = png_size(screenshot)
     assert width > 600
     assert height > 400
+
+
+# Runs inside Blender: start the export operator as the sidebar button does, press Esc
+# while it renders, then export again to the end.
+MODAL_EXPORT_SCRIPT = '''
+import json, os, sys
+import bpy
+
+repository, work = sys.argv[sys.argv.index('--') + 1:]
+sys.path.insert(0, repository)
+import watchtower_blender_addon
+from watchtower_blender_addon.blender import ops
+from tests.test_tracker_authoring import author_example, new_edit_scene, strip
+
+watchtower_blender_addon.register()
+scene = new_edit_scene()
+author_example(scene, None)
+scene.frame_end = 480
+strip(scene, 'sh030').frame_final_duration = 448
+bpy.ops.wm.save_as_mainfile(filepath=os.path.join(work, 'edit.blend'))
+site = os.path.join(work, 'site')
+results = []
+
+def start_export(video):
+    window = bpy.context.window_manager.windows[0]
+    with bpy.context.temp_override(window=window):
+        bpy.ops.watchtower.export(
+            'INVOKE_DEFAULT', directory=site, use_file_browser=False, video=video, previews=False
+        )
+
+def running_job():
+    return next(iter(ops.running_exports))._job if ops.running_exports else None
+
+def step(state={'phase': 'start'}):
+    window = bpy.context.window_manager.windows[0]
+    phase = state['phase']
+    if phase == 'start':
+        start_export(video=True)
+        state['phase'] = 'wait for rendering'
+    elif phase == 'wait for rendering':
+        job = running_job()
+        if job is None:
+            results.append('first export ended before Esc')
+            state['phase'] = 'done'
+        elif job.progress is not None and 'Render' in job.progress.step:
+            state['job'] = job
+            window.event_simulate(type='ESC', value='PRESS')
+            state['phase'] = 'wait for cancel'
+    elif phase == 'wait for cancel':
+        if not ops.running_exports:
+            job = state['job']
+            stopped = job.cancelled and job.returncode != 0
+            results.append('cancelled' if stopped else 'not cancelled')
+            published = os.path.exists(os.path.join(site, 'data', 'projects-list'))
+            results.append('site written' if published else 'site kept empty')
+            start_export(video=False)
+            state['phase'] = 'wait for export'
+    elif phase == 'wait for export':
+        if not ops.running_exports:
+            index = os.path.join(site, 'data', 'projects-list', 'index.json')
+            results.append('exported' if os.path.isfile(index) else 'not exported')
+            state['phase'] = 'done'
+    if state['phase'] == 'done':
+        print('MODAL-RESULTS ' + json.dumps(results), flush=True)
+        bpy.ops.wm.quit_blender()
+        return None
+    return 0.2
+
+bpy.app.timers.register(step, first_interval=1.0)
+'''
+
+
+def test_export_operator_runs_modal_in_window(tmp_path: Path) -> None:
+    script = tmp_path / 'modal_export.py'
+    script.write_text(MODAL_EXPORT_SCRIPT)
+    environment = blender_user_environment(tmp_path)
+    command = ['xvfb-run', '--auto-servernum', '--server-args=-screen 0 1000x700x24']
+    command += ['blender', '--enable-event-simulate', '-p', '0', '0', '1000', '700']
+    command += ['--python', str(script), '--', str(REPOSITORY), str(tmp_path)]
+    result = subprocess.run(
+        command, capture_output=True, text=True, env=environment, timeout=180, check=False
+    )
+    output = result.stdout + result.stderr
+    lines = [line for line in output.splitlines() if line.startswith('MODAL-RESULTS ')]
+
+    assert lines, output[-4000:]
+    assert 'Traceback' not in output, output[-4000:]
+    assert json.loads(lines[-1][len('MODAL-RESULTS ') :]) == [
+        'cancelled',
+        'site kept empty',
+        'exported',
+    ]

@@ -319,17 +319,28 @@ class WATCHTOWER_OT_export(bpy.types.Operator):
             job.cancel()
             self._show_status(context, "cancelling")
             return {'RUNNING_MODAL'}
-        if event.type != 'TIMER' or event.timer is not self._timer:
+        # Any timer event polls, also other add-ons' timers: polling is cheap.
+        if event.type != 'TIMER':
             return {'PASS_THROUGH'}
-        if not job.poll():
+        try:
+            finished = job.poll()
+        except OSError as error:
+            job.cancel()
+            self._stop_modal(context)
+            self.report({'ERROR'}, f"Watchtower export failed: {error}")
+            return {'CANCELLED'}
+        if not finished:
             progress = job.progress.text if job.progress else "starting"
             self._show_status(context, "cancelling" if job.cancelled else progress)
             return {'PASS_THROUGH'}
+        self._stop_modal(context)
+        return self._finish(context)
+
+    def _stop_modal(self, context: Any) -> None:
         context.window_manager.event_timer_remove(self._timer)
         self._timer = None
         running_exports.discard(self)
         ui_compat.set_status_text(context, None)
-        return self._finish(context)
 
     def _show_status(self, context: Any, text: str) -> None:
         ui_compat.set_status_text(context, f"Watchtower export: {text} (Esc to cancel)")
