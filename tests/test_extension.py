@@ -90,11 +90,16 @@ report['install'] = sorted(bpy.ops.extensions.package_install_files(
 report['enabled'] = addon_utils.check(module)[1]
 report['menu_added'] = len(bpy.types.TOPBAR_MT_file_export._dyn_ui_initialize()) - menu_before
 
+avatar_path = blend_path.replace('.blend', '-avatar.png')
+avatar = bpy.data.images.new('avatar', 8, 8)
+avatar.filepath_raw = avatar_path
+avatar.file_format = 'PNG'
+avatar.save()
 scene = new_edit_scene(package)
-author_example(scene, None, package)
+author_example(scene, avatar_path, package)
 bpy.ops.wm.save_as_mainfile(filepath=blend_path)
 report['export'] = sorted(bpy.ops.watchtower.export(
-    directory=destination, use_file_browser=False, video=False, previews=False))
+    directory=destination, use_file_browser=False, video=False))
 
 report['disable'] = sorted(bpy.ops.preferences.addon_disable(module=module))
 report['enabled_after'] = addon_utils.check(module)[1]
@@ -159,7 +164,7 @@ def test_headless_export_matches_addon_export(installed_run: dict[str, Any]) -> 
     headless = work / 'site-headless'
     result = subprocess.run(
         [sys.executable, '-m', 'watchtower_blender_addon', 'export', str(work / 'edit.blend')]
-        + ['-d', str(headless), '--no-video', '--no-previews'],
+        + ['-d', str(headless), '--no-video'],
         capture_output=True,
         text=True,
         cwd=REPOSITORY,
@@ -171,6 +176,12 @@ def test_headless_export_matches_addon_export(installed_run: dict[str, Any]) -> 
     for name in SITE_FILES:
         from_addon = (work / 'site-from-addon' / project_dir / name).read_bytes()
         assert (headless / project_dir / name).read_bytes() == from_addon, name
+
+
+def team_avatar(project: dict[str, Any], name: str) -> str:
+    members = [member for member in project['team'] if member['full_name'] == name]
+    assert members[0]['has_avatar'] is True
+    return str(members[0]['thumbnailUrl'])
 
 
 def test_addon_export_writes_tracker_data(installed_run: dict[str, Any]) -> None:
@@ -189,6 +200,8 @@ def test_addon_export_writes_tracker_data(installed_run: dict[str, Any]) -> None
     assert len(project['task_types']) == 8
     assert [task['task_status_id'] for task in shots['sh020']['tasks']] == [statuses['Retake']]
     assert shots['sh010']['tasks'][1]['assignees'] == [team['Jade'], team['Ravi']]
+    assert (site / team_avatar(project, 'Jade')).is_file()
+    assert (site / assets['Rex']['thumbnailUrl']).is_file()
     cast_by_shot = {entry['shot_id']: entry['asset_ids'] for entry in casting}
     assert cast_by_shot[shots['sh010']['id']] == [assets['Rex']['id']]
     assert assets['Rex']['tasks'][0]['task_status_id'] == statuses['Done']
