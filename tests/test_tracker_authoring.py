@@ -1,6 +1,6 @@
 """Build scenes with tracker data through the add-on's properties and operators.
 
-Shared by the tracker, add-on and extension tests; it holds no tests itself. Every
+Shared by the tracker, add-on and extension tests; it contains no tests itself. Every
 function takes the add-on's package name, because the extension test loads the
 add-on under Blender's extension package name instead of watchtower_blender_addon.
 """

@@ -20,6 +20,8 @@ COMMAND_NAME = 'watchtower_export'
 _handle: Any = None
 
 
+# NOTE: tests call run_command directly; no test starts a Blender 4.2+ binary with
+# --command, because the test machines have only the bpy wheels and Blender 3.4.
 def run_command(argv: list[str]) -> int:
     """Open the .blend file given first, if any, then export with the remaining options."""
     from . import cli, loading

@@ -41,7 +41,7 @@ class _EntryOperator(bpy.types.Operator):
     """Base of the operators that edit one collection of the tracker."""
 
     owner_path: StringProperty(
-        name="Owner", description="Path from the scene to the struct that holds the list"
+        name="Owner", description="Path from the scene to the struct that contains the list"
     )
     collection: StringProperty(name="List", description="Name of the collection property")
 
@@ -381,7 +381,7 @@ class WATCHTOWER_OT_export(bpy.types.Operator):
             self._temporary_copy = None
 
 
-# Exports started by this session and not finished, so that the panel can say so.
+# Exports started in this session and still running; export_problem reports them.
 running_exports: set[WATCHTOWER_OT_export] = set()
 
 

@@ -314,6 +314,8 @@ class WATCHTOWER_PG_asset(bpy.types.PropertyGroup):
     datablock_type_menu: string_enum(
         'datablock_type', DATABLOCK_TYPE_CHOICES, "Data-Block Type", "Kind of data-block"
     )
+    # NOTE: a reference by name, so renaming the data-block loses the thumbnail until
+    # it is picked again; the exporter then warns and exports no thumbnail.
     datablock_name: StringProperty(
         name="Data-Block", description="Data-block whose preview is the thumbnail"
     )

@@ -43,8 +43,8 @@ def ensure_project_id(scene: Any) -> str:
     """Store the scene's project id if it has none, and return the id.
 
     The generated id is the one exports used so far (derived from the project name),
-    so the published project keeps its folder; once stored it no longer follows
-    renames of the project or the file.
+    so the published project keeps its folder. Once stored, the id no longer changes
+    when the project or the file is renamed.
     """
     settings = scene.watchtower
     if not settings.project_id:

@@ -6,9 +6,9 @@ the registered property classes, so a headless export of a saved file with the
 add-on not registered reads exactly what the add-on's panels show. It imports no
 Blender module at import time, so it also loads in Blender 3.4.
 
-Raw ID properties differ from the registered properties in three ways that the
-readers below handle: a property never set is not stored at all (its default
-applies), a boolean may be stored as an int, and colours are ID property arrays.
+Raw ID properties differ from the registered properties in three ways, which the
+readers below handle. A property never set is not stored at all, so its default
+applies. A boolean may be stored as an int. Colours are ID property arrays.
 References between entries (a task's type, status and assignees, an asset's type,
 a shot's cast) are stored as the referenced entry's name.
 """
@@ -363,10 +363,10 @@ class _ProjectReader:
 class _AutoCaster:
     """Casts what a scene strip's scene uses, adding the assets it finds to the data.
 
-    What a strip's scene uses: its data-blocks marked as assets (collections in the
-    scene or instanced in it, objects, their materials, the world) when it has any;
-    otherwise its top-level collections and the collections it instances, leaving
-    out collections disabled for rendering. Inside a meta strip shot, every scene
+    When the strip's scene uses data-blocks marked as assets (collections in the
+    scene or instanced in it, objects, their materials, the world), those are cast.
+    Otherwise its top-level collections and the collections it instances are cast,
+    except collections disabled for rendering. Inside a meta strip shot, every scene
     strip counts. An asset of the tracker with the same name takes the place of the
     data-block, so it keeps its type, tasks and thumbnail.
     """

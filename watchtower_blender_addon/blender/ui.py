@@ -286,7 +286,7 @@ _description_cache: dict[str, Any] = {}
 
 
 def shot_description(scene: Any) -> dict[str, str] | str:
-    """Return the sequence name of each shot as an export sees it, or the reason there is none.
+    """Return the sequence name an export gives each shot, or the reason there are no shots.
 
     Cached until the strips, markers or settings change, because panels redraw often.
     """
