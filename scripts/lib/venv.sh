@@ -30,7 +30,7 @@ ensure_bpy_venv() {
 ensure_typecheck_venv() {
     local venv="$VENVS/typecheck"
     local stamp="$venv/.watchtower-stamp"
-    local wanted="fake-bpy-module-4.2 mypy ruff types-requests"
+    local wanted="fake-bpy-module-4.2==20260730 mypy==2.4.1 ruff==0.17.6 types-requests"
     if [[ ! -f "$stamp" || "$(cat "$stamp")" != "$wanted" ]]; then
         echo "Setting up $venv (type checks)" >&2
         "$PYTHON" -m venv "$venv"

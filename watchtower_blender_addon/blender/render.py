@@ -126,7 +126,8 @@ def configure_video(scene: Any, path: str, settings: VideoSettings) -> None:
 
 
 @contextlib.contextmanager
-def _frame_counter(progress: Progress, total: int) -> Iterator[None]:
+def _frame_counter(progress: Progress, total: int) -> Iterator[list[int]]:
+    """Report each written frame to ``progress``; yields a one-item list of the count."""
     done = [0]
 
     def on_frame_written(*_args: Any) -> None:
@@ -136,7 +137,7 @@ def _frame_counter(progress: Progress, total: int) -> Iterator[None]:
     handlers = bpy.app.handlers.render_write
     handlers.append(on_frame_written)
     try:
-        yield
+        yield done
     finally:
         handlers.remove(on_frame_written)
 
@@ -190,8 +191,11 @@ def render_edit_video(
     progress.step(f"Rendering edit.mp4 ({total} frames)")
     with preserved_scene_state(scene):
         configure_video(scene, path, settings)
-        with _frame_counter(progress, total), exit_on_signal(on_interrupt):
+        with _frame_counter(progress, total) as written, exit_on_signal(on_interrupt):
             result = _render(animation=True, scene=scene.name)
+    if 'CANCELLED' in result or written[0] < total:
+        # A Blender binary handles Ctrl+C itself by stopping the render early.
+        raise KeyboardInterrupt(f"rendering stopped after {written[0]} of {total} frames")
     if 'FINISHED' not in result or not os.path.isfile(path):
         raise ExportFailed(f"scene '{scene.name}': rendering edit.mp4 failed")
 
