@@ -160,7 +160,11 @@ def _demo_tasks(index: int, count: int) -> list[dict[str, Any]]:
     progress = len(SHOT_TASK_TYPES) * (count - index) / count
     tasks = []
     for step, (task_type, _color) in enumerate(SHOT_TASK_TYPES):
-        status = "Done" if step < progress - 1 else "WIP" if step < progress else "Todo"
+        status = "Todo"
+        if step < progress:
+            status = "WIP"
+        if step < progress - 1:
+            status = "Done"
         if index == 5 and step == 1:
             status = "Retake"
         assignee = TEAM[(index + step) % len(TEAM)][0]

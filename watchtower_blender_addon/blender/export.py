@@ -31,7 +31,7 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class ExportResult:
-    """What an export wrote, for the summary line of the command line and the operator."""
+    """Summary of an export, for the last line of the command line and the operator's report."""
 
     project_id: str
     project_name: str

@@ -148,8 +148,8 @@ def exit_on_signal(cleanup: Callable[[], None]) -> Iterator[None]:
 
     Blender's render loop catches exceptions raised in Python callbacks and goes on
     rendering, so an exception cannot stop it. The handler runs at the next Python
-    callback (the per-frame progress), removes the staging folder through ``cleanup``
-    and exits; the published export and the .blend file are untouched. Outside the
+    callback, which is the per-frame progress. It removes the staging folder through
+    ``cleanup`` and exits, so the published export and the .blend file are untouched. Outside the
     main thread, where Python cannot set handlers, the block runs unchanged.
     """
     if threading.current_thread() is not threading.main_thread():

@@ -98,10 +98,10 @@ def find_shot_channels(
     """Return the channels whose strips are shots.
 
     Explicitly requested channels win; then the channel named "Shots" (any case);
-    then the lowest channel holding a visual strip, other than a "Sequences" channel.
+    then the lowest channel containing a visual strip, other than a "Sequences" channel.
 
     Raises:
-        InputError: when no channel holds a visual strip.
+        InputError: when no channel contains a visual strip.
     """
     if requested:
         return sorted(set(requested))
@@ -150,13 +150,13 @@ def _clip_to_range(strip: StripInfo, frame_range: FrameRange) -> ShotSpan | None
     return ShotSpan(strip.name, strip.channel, start - frame_range.start, end - frame_range.start)
 
 
-def _channels_named(channel_names: dict[int, str], wanted: str) -> set[int]:
-    return {c for c, name in channel_names.items() if name.strip().lower() == wanted}
+def _channels_named(channel_names: dict[int, str], channel_name: str) -> set[int]:
+    return {c for c, name in channel_names.items() if name.strip().lower() == channel_name}
 
 
 @dataclass
 class SequenceInputs:
-    """What the sequence sources read: the strips of the "Sequences" channel, markers, names."""
+    """Inputs of the sequence sources: the "Sequences" channel's strips, markers, names."""
 
     sequence_strips: list[StripInfo]
     markers: list[Marker]
