@@ -396,3 +396,21 @@ def test_missing_movie_with_strict_fails_naming_strip(blend_file, site):
     assert "'plate_sh020'" in lines[0]
     assert "missing-movie.blend" in lines[0]
     assert changed_paths(before, tree_contents(site)) == []
+
+
+@pytest.mark.parametrize(
+    ('options', 'named'),
+    [(["--video-width", "95"], "at least 96 pixels"), (["-d", ""], "destination is empty")],
+    ids=['width-below-minimum', 'empty-destination'],
+)
+def test_option_rejected_before_any_work(blend_file, tmp_path, options, named):
+    arguments = [blend_file('good'), *options]
+    if "-d" not in options:
+        arguments += ["-d", tmp_path / "site"]
+    completed = run_export(*arguments)
+    assert completed.returncode == 2, completed.stderr
+    lines = stderr_lines(completed)
+    assert len(lines) == 1, completed.stderr
+    assert named in lines[0]
+    assert not (tmp_path / "site").exists()
+    assert not (Path.cwd() / "data").exists()

@@ -215,3 +215,18 @@ def test_sequencer_without_shots_in_range_is_rejected(tmp_path):
     add_color(scene, "late", 1, 50, 10)
     with pytest.raises(InputError, match="no shots in the scene range"):
         export(scene, tmp_path, **NO_MEDIA)
+
+
+def test_interrupted_bundling_says_what_was_published(tmp_path, monkeypatch):
+    from watchtower_blender_addon.core import bundle
+    from watchtower_blender_addon.core.errors import Interrupted
+
+    def interrupted_bundle(*_args, **_kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(bundle, 'bundle_site', interrupted_bundle)
+    scene = new_scene(1, 10)
+    add_color(scene, "a", 1, 1, 10)
+    with pytest.raises(Interrupted, match="is published in .*watchtower was not updated"):
+        export(scene, tmp_path, bundle=True, **NO_MEDIA)
+    assert (tmp_path / "data/projects-list/index.json").is_file()

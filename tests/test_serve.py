@@ -267,3 +267,16 @@ def test_serve_main_stops_on_ctrl_c(site: Path) -> None:
     assert port != 0
     assert body == FILES['index.html']
     assert status == 0
+
+
+def test_port_out_of_range_is_one_error_line(tmp_path):
+    completed = subprocess.run(
+        [sys.executable, '-m', 'watchtower_blender_addon', 'serve', str(tmp_path), '--port',
+         '99999'],
+        capture_output=True, text=True, timeout=60, check=False,
+    )
+    assert completed.returncode == 2
+    assert completed.stderr.strip().splitlines() == [
+        "error: argument --port: invalid port 99999: expected 0 to 65535 "
+        "(run with --help to list the options)"
+    ]

@@ -182,3 +182,28 @@ def test_video_scale_keeps_width_limit_and_even_sides():
 def test_fit_inside_letterboxes_wide_picture():
     assert fit_inside(2048, 858, 150, 100) == (150, 63)
     assert fit_inside(100, 100, 150, 100) == (100, 100)
+
+
+@pytest.mark.parametrize(("source", "needed"), [("markers", "timeline markers"),
+                                               ("channel", "'Sequences'")])
+def test_explicit_source_without_data_is_rejected(source, needed):
+    with pytest.raises(InputError, match=needed):
+        timeline.group_into_sequences(source, inputs(), shots("a"), FrameRange(1, 10))
+
+
+def test_pattern_leaving_shots_unmatched_warns():
+    warnings = timeline.pattern_warnings('names', inputs(), shots("sq1_a", "loose"))
+    assert len(warnings) == 1
+    assert "1 of 2 shots" in warnings[0]
+    assert "'loose'" in warnings[0]
+
+
+def test_user_pattern_ignored_by_auto_warns():
+    spans = shots("x_1", "y")
+    warnings = timeline.pattern_warnings('auto', inputs(pattern=r"(?P<sequence>x)_"), spans)
+    assert len(warnings) == 1
+    assert "'Film'" in warnings[0]
+
+
+def test_default_pattern_with_single_sequence_is_silent():
+    assert timeline.pattern_warnings('auto', inputs(), shots("one", "two")) == []

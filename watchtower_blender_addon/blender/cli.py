@@ -15,7 +15,7 @@ import os
 import pathlib
 import sys
 import traceback
-from typing import Iterator, NoReturn, Sequence
+from typing import Iterator, Sequence
 
 from ..core import argparser
 from ..core.errors import WatchtowerError
@@ -29,6 +29,8 @@ EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_BAD_INPUT = 2
 EXIT_INTERRUPTED = 130
+# Blender's movie writer rejects pictures a few dozen pixels wide ("Image too small").
+MIN_VIDEO_WIDTH = 96
 INTERRUPTED_MESSAGE = "error: export interrupted; the previous export is unchanged"
 
 
@@ -76,31 +78,33 @@ def channel_list(value: str) -> list[int]:
     return channels
 
 
-def positive_even_width(value: str) -> int:
+def video_width_pixels(value: str) -> int:
     try:
         width = int(value)
     except ValueError:
         raise argparse.ArgumentTypeError(
             f"invalid width '{value}': expected pixels, e.g. 1280"
         ) from None
-    if width < 16:
-        raise argparse.ArgumentTypeError(f"invalid width {width}: at least 16 pixels")
+    if width < MIN_VIDEO_WIDTH:
+        raise argparse.ArgumentTypeError(
+            f"invalid width {width}: at least {MIN_VIDEO_WIDTH} pixels"
+        )
     return width
 
 
-class OneLineErrorParser(argparse.ArgumentParser):
-    """An argument parser that reports an invalid option in one line, then exits with 2."""
-
-    def error(self, message: str) -> NoReturn:
-        print(f"error: {message} (run with --help to list the options)", file=sys.stderr)
-        raise SystemExit(EXIT_BAD_INPUT)
+def _describe_projects_option(parser: argparse.ArgumentParser) -> None:
+    # Writers that read a tracker choose projects with -p; a scene is one project.
+    for action in parser._actions:
+        if '--projects' in action.option_strings:
+            action.help = "accepted for watchtower_pipeline compatibility; a scene is one project"
 
 
 def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
-    parser = OneLineErrorParser(
+    parser = argparser.OneLineErrorParser(
         prog=prog, description="Export a Blender edit as a Watchtower site."
     )
     argparser.add_arguments(parser)
+    _describe_projects_option(parser)
     parser.add_argument('--scene', help="scene to export (default: the active scene)")
     parser.add_argument('--project-id', help="Watchtower project id (default: from the name)")
     parser.add_argument('--project-name', help="project name (default: the .blend file name)")
@@ -128,7 +132,7 @@ def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
     parser.add_argument('--no-previews', action='store_true', help="do not render thumbnails")
     parser.add_argument(
         '--video-width',
-        type=positive_even_width,
+        type=video_width_pixels,
         default=1280,
         metavar='PX',
         help="maximum width of edit.mp4 in pixels (default: 1280)",

@@ -77,7 +77,11 @@ def describe_scene(scene: Any, options: ExportOptions) -> tuple[EditDescription,
     project_id = project_id_of(project_name, settings, options)
     inputs = _sequence_inputs(scene, strips, names, channels, project_name, settings, options)
     source = options.sequence_source or settings.get('sequence_source') or 'auto'
-    sequences = timeline.group_into_sequences(source, inputs, selection.shots, frame_range)
+    try:
+        sequences = timeline.group_into_sequences(source, inputs, selection.shots, frame_range)
+    except InputError as error:
+        raise InputError(f"{label}: {error}") from None
+    selection.warnings += timeline.pattern_warnings(source, inputs, selection.shots)
 
     shot_strips = [compat.strips_of(editor)[shot.name] for shot in selection.shots]
     render = scene.render

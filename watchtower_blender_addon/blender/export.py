@@ -17,7 +17,7 @@ from ..core.edit_project import (
     project_preview_path,
     shot_id,
 )
-from ..core.errors import InputError
+from ..core.errors import InputError, Interrupted
 from ..core.fileops import link_or_copy
 from ..core.mp4 import count_video_frames
 from ..core.options import ExportOptions
@@ -79,7 +79,7 @@ def export_scene(
         warnings=warnings,
     )
     if client_dir is not None:
-        result.bundle = _bundle(destination, client_dir, progress)
+        result.bundle = _bundle(destination, client_dir, description.project_id, progress)
     return result
 
 
@@ -143,10 +143,18 @@ def _find_client(options: ExportOptions) -> pathlib.Path | None:
     return find_client_dir(options.client_dir)
 
 
-def _bundle(destination: pathlib.Path, client_dir: pathlib.Path, progress: Progress) -> Any:
+def _bundle(
+    destination: pathlib.Path, client_dir: pathlib.Path, project_id: str, progress: Progress
+) -> Any:
     from ..core.bundle import bundle_site
 
-    return bundle_site(destination, client_dir=client_dir, progress=progress)
+    try:
+        return bundle_site(destination, client_dir=client_dir, progress=progress)
+    except (KeyboardInterrupt, SystemExit):
+        raise Interrupted(
+            f"bundling interrupted: project {project_id} is published in {destination}/data, "
+            f"but {destination}/watchtower was not updated; export again with --bundle"
+        ) from None
 
 
 def _project_folder(root: pathlib.Path, project_id: str) -> pathlib.Path:

@@ -376,8 +376,10 @@ class WATCHTOWER_OT_export(bpy.types.Operator):
 
     def _remove_temporary_copy(self) -> None:
         if self._temporary_copy:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(self._temporary_copy)
+            # Saving over the empty placeholder file also leaves a .blend1 backup.
+            for path in (self._temporary_copy, self._temporary_copy + '1'):
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(path)
             self._temporary_copy = None
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import signal
 import sys
 import tempfile
@@ -158,6 +159,8 @@ def exit_on_signal(cleanup: Callable[[], None]) -> Iterator[None]:
 
     def stop(signum: int, _frame: Any) -> None:
         cleanup()
+        # os._exit skips Blender's own clean-up of its session folder.
+        shutil.rmtree(bpy.app.tempdir, ignore_errors=True)
         print(
             "error: export interrupted; the previous export is unchanged",
             file=sys.stderr,

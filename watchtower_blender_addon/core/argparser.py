@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import argparse
 import pathlib
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import NoReturn
 
 
 @dataclass
@@ -22,8 +24,18 @@ class ParsedArgs:
     destination_path: pathlib.Path = field(default_factory=pathlib.Path.cwd)
 
 
+class OneLineErrorParser(argparse.ArgumentParser):
+    """An argument parser that reports an invalid option in one line, then exits with 2."""
+
+    def error(self, message: str) -> NoReturn:
+        print(f"error: {message} (run with --help to list the options)", file=sys.stderr)
+        raise SystemExit(2)
+
+
 def destination_folder(value: str) -> pathlib.Path:
     """Accept a folder, or a path where a folder can be created, as the destination."""
+    if not value.strip():
+        raise argparse.ArgumentTypeError("the destination is empty; give a folder path")
     path = pathlib.Path(value)
     if path.exists() and not path.is_dir():
         raise argparse.ArgumentTypeError(f"{value} exists and is not a folder; give a folder path")

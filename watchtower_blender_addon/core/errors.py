@@ -13,6 +13,12 @@ class InputError(WatchtowerError):
     exit_status = 2
 
 
+class Interrupted(WatchtowerError):
+    """Ctrl+C or SIGTERM stopped a step after the project was published (exit status 130)."""
+
+    exit_status = 130
+
+
 class ExportFailed(WatchtowerError):
     """An export step failed for a reason other than bad input (exit status 1)."""
 

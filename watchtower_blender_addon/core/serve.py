@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import IO
 from urllib.parse import unquote, urlsplit
 
+from .argparser import OneLineErrorParser
 from .bundle import BUNDLE_FOLDER
 from .errors import InputError, WatchtowerError
 
@@ -222,16 +223,27 @@ def make_server(
     return server
 
 
+def tcp_port(value: str) -> int:
+    """Parse a TCP port number, 0 to 65535."""
+    try:
+        port = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid port '{value}': expected a number") from None
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"invalid port {port}: expected 0 to 65535")
+    return port
+
+
 def serve_main(argv: Sequence[str] | None = None) -> int:
     """Run ``serve DEST [--port N] [--host H]`` until Ctrl+C; return the exit status."""
-    parser = argparse.ArgumentParser(
+    parser = OneLineErrorParser(
         prog='python -m watchtower_blender_addon serve',
         description="Serve an exported Watchtower site (its watchtower/ bundle if present).",
     )
     parser.add_argument('destination', metavar='DEST', help="export destination folder")
     parser.add_argument(
         '--port',
-        type=int,
+        type=tcp_port,
         default=DEFAULT_PORT,
         help="TCP port (default %(default)s, 0 = any free port)",
     )

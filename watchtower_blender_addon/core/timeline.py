@@ -181,6 +181,23 @@ def resolve_sequence_source(source: str, inputs: SequenceInputs, shots: list[Sho
     return 'single'
 
 
+def pattern_warnings(source: str, inputs: SequenceInputs, shots: list[ShotSpan]) -> list[str]:
+    """Return a warning when a sequence pattern leaves shots in the fallback sequence."""
+    resolved = resolve_sequence_source(source, inputs, shots)
+    pattern_ignored = source == 'auto' and resolved == 'single' and bool(inputs.pattern)
+    if resolved != 'names' and not pattern_ignored:
+        return []
+    compiled = _compile_pattern(inputs.pattern)
+    unmatched = [shot.name for shot in shots if not compiled.search(shot.name)]
+    if not unmatched:
+        return []
+    pattern = inputs.pattern or DEFAULT_SEQUENCE_PATTERN
+    return [
+        f"sequence pattern '{pattern}' does not match {len(unmatched)} of {len(shots)} shots "
+        f"(first: '{unmatched[0]}'); they are in the sequence '{inputs.project_name}'"
+    ]
+
+
 def group_into_sequences(
     source: str, inputs: SequenceInputs, shots: list[ShotSpan], frame_range: FrameRange
 ) -> list[SequenceGroup]:
@@ -189,6 +206,10 @@ def group_into_sequences(
     Only sequences that get at least one shot are listed.
     """
     source = resolve_sequence_source(source, inputs, shots)
+    if source == 'channel' and not inputs.sequence_strips:
+        raise InputError("sequence source 'channel' needs strips in a channel named 'Sequences'")
+    if source == 'markers' and not inputs.markers:
+        raise InputError("sequence source 'markers' needs timeline markers, and the scene has none")
     if source == 'channel':
         spans = _sequence_spans_from_strips(inputs.sequence_strips)
         names = _names_from_spans(spans, shots, frame_range)
