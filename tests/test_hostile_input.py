@@ -20,6 +20,7 @@ from pathlib import Path
 import bpy
 import pytest
 
+from tests.helpers.site_paths import stored_paths
 from tests.helpers.edits import (
     add_color,
     close_colors,
@@ -108,19 +109,6 @@ def stderr_lines(completed: subprocess.CompletedProcess[str]) -> list[str]:
     return [line for line in completed.stderr.splitlines() if line.strip()]
 
 
-def stored_paths(value) -> list[str]:
-    """Return every thumbnailUrl and sourceName string in a parsed JSON document."""
-    if isinstance(value, dict):
-        found = []
-        for key, item in value.items():
-            if key in {'thumbnailUrl', 'sourceName'} and isinstance(item, str):
-                found.append(item)
-            else:
-                found += stored_paths(item)
-        return found
-    if isinstance(value, list):
-        return [path for item in value for path in stored_paths(item)]
-    return []
 
 
 def assert_paths_resolve(site: Path) -> int:

@@ -9,6 +9,7 @@ import pathlib
 import bpy
 import pytest
 
+from tests.helpers.site_paths import stored_paths
 from tests.helpers.edits import (
     add_color,
     close_colors,
@@ -152,18 +153,6 @@ def test_blend_file_is_not_written(tmp_path):
     assert scene.name == bpy.context.scene.name
 
 
-def stored_paths(value) -> list[str]:
-    if isinstance(value, dict):
-        found = []
-        for key, item in value.items():
-            if key in {'thumbnailUrl', 'sourceName'} and isinstance(item, str):
-                found.append(item)
-            else:
-                found += stored_paths(item)
-        return found
-    if isinstance(value, list):
-        return [path for item in value for path in stored_paths(item)]
-    return []
 
 
 @pytest.mark.slow

@@ -21,6 +21,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.helpers.site_paths import stored_paths
 from tests.helpers.edits import (
     add_color,
     close_colors,
@@ -234,18 +235,6 @@ def json_digests(site: Path) -> dict[str, str]:
     }
 
 
-def stored_paths(value) -> list[str]:
-    if isinstance(value, dict):
-        found = []
-        for key, item in value.items():
-            if key in {'thumbnailUrl', 'sourceName'} and isinstance(item, str):
-                found.append(item)
-            else:
-                found += stored_paths(item)
-        return found
-    if isinstance(value, list):
-        return [path for item in value for path in stored_paths(item)]
-    return []
 
 
 # Properties --------------------------------------------------------------------------

@@ -202,7 +202,7 @@ class WATCHTOWER_OT_export(bpy.types.Operator):
         name="Video Width",
         description="Maximum width of edit.mp4 in pixels",
         default=1280,
-        min=16,
+        min=96,
         soft_max=4096,
         subtype='PIXEL',
     )
