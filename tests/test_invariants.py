@@ -21,6 +21,7 @@ from tests.helpers.edits import (
     to_255,
 )
 from watchtower_blender_addon.blender import compat
+from watchtower_blender_addon.core.errors import ExportFailed
 
 pytestmark = [pytest.mark.blender]
 
@@ -239,3 +240,24 @@ def test_project_list_thumbnail_exists(tmp_path):
         f"{site.result.project_id}.png"
     )
     assert png_size(tmp_path / thumbnail) == (300, 200)
+
+
+def test_render_failure_restores_settings_and_keeps_site(tmp_path, monkeypatch):
+    from watchtower_blender_addon.blender import render
+
+    scene = colored_edit()
+    export(scene, tmp_path, video=False, previews=False)
+    published = {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()}
+    scene.render.resolution_percentage = 37
+    before = render_snapshot(scene)
+
+    def failing_render(**_options):
+        raise RuntimeError("Error: simulated render failure")
+
+    monkeypatch.setattr(render, 'render_operator', lambda: failing_render)
+    with pytest.raises(ExportFailed, match="scene 'Edit': rendering failed: simulated render"):
+        export(scene, tmp_path)
+    assert render_snapshot(scene) == before
+    assert not list((tmp_path / "data/projects").glob(".staging-*"))
+    for path, content in published.items():
+        assert path.read_bytes() == content, path

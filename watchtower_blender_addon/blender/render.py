@@ -223,10 +223,22 @@ def render_previews(scene: Any, jobs: list[PreviewJob], max_width: int, progress
                 progress.update(written, len(jobs))
 
 
+def render_operator() -> Any:
+    """Return Blender's render operator (a function, so that tests can make it fail)."""
+    return bpy.ops.render.render
+
+
 def _render(**options: Any) -> set[str]:
-    """Run Blender's render operator and return its result, such as {'FINISHED'}."""
-    operator: Any = bpy.ops.render.render
-    return set(operator(**options))
+    """Run Blender's render operator and return its result, such as {'FINISHED'}.
+
+    Raises:
+        ExportFailed: Blender reported an error, such as a full disk or an unwritable file.
+    """
+    try:
+        return set(render_operator()(**options))
+    except RuntimeError as error:
+        reason = " ".join(str(error).replace("Error:", "").split())
+        raise ExportFailed(f"scene '{options.get('scene')}': rendering failed: {reason}") from None
 
 
 def _render_still(scene: Any, frame: int, path: str) -> None:
