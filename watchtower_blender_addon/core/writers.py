@@ -23,6 +23,7 @@ from typing import Any
 
 from . import models
 from .errors import ExportFailed, InputError
+from .ids import validate_project_id
 from .jsonio import read_json, write_json
 from .progress import Progress
 
@@ -38,14 +39,9 @@ def check_project_id(project_id: str | None) -> str:
     """Return ``project_id`` if it can name a folder under ``data/projects``.
 
     Raises:
-        InputError: the id is empty, contains a path separator or is "." or "..".
+        InputError: the id is not a safe folder name (see ``ids.validate_project_id``).
     """
-    if not project_id or project_id in ('.', '..') or '/' in project_id or '\\' in project_id:
-        raise InputError(
-            f"Invalid project id {project_id!r}: it names a folder, so it must be "
-            "non-empty and contain no '/' or '\\'"
-        )
-    return project_id
+    return validate_project_id(project_id)
 
 
 def read_project_list(index_path: pathlib.Path) -> list[dict[str, Any]]:
