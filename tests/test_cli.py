@@ -414,3 +414,21 @@ def test_option_rejected_before_any_work(blend_file, tmp_path, options, named):
     assert named in lines[0]
     assert not (tmp_path / "site").exists()
     assert not (Path.cwd() / "data").exists()
+
+
+def test_options_may_come_before_blend_file(blend_file, tmp_path):
+    destination = tmp_path / "site"
+    completed = run_export("-q", "-d", destination, "--no-previews", blend_file('good'))
+    assert completed.returncode == 0, completed.stderr
+    assert len(project_ids(destination)) == 1
+
+
+def test_missing_blend_argument_is_one_error_line():
+    completed = subprocess.run(
+        [sys.executable, "-m", "watchtower_blender_addon", "export", "-d", "somewhere"],
+        capture_output=True, text=True, timeout=PROCESS_TIMEOUT_SECONDS, check=False,
+    )
+    assert completed.returncode == 2
+    lines = stderr_lines(completed)
+    assert len(lines) == 1, completed.stderr
+    assert "EDIT.blend" in lines[0]

@@ -17,30 +17,9 @@ Run a command with --help for its options."""
 
 
 def export_main(argv: list[str]) -> int:
-    if not argv or argv[0].startswith('-'):
-        if argv and argv[0] in {'-h', '--help'}:
-            return _export_help()
-        print(
-            "error: export needs the .blend file first: export EDIT.blend -d DEST",
-            file=sys.stderr,
-        )
-        return 2
-    blend_path, options = argv[0], argv[1:]
-    if '-h' in options or '--help' in options:
-        return _export_help()
-    from .blender import cli, loading
-
-    status = loading.open_blend_file(blend_path)
-    if status != 0:
-        return status
-    return cli.main(options, prog="python -m watchtower_blender_addon export EDIT.blend")
-
-
-def _export_help() -> int:
     from .blender import cli
 
-    cli.build_parser(prog="python -m watchtower_blender_addon export EDIT.blend").print_help()
-    return 0
+    return cli.main(argv, prog="python -m watchtower_blender_addon export", blend_file=True)
 
 
 def serve_main(argv: list[str]) -> int:

@@ -99,10 +99,13 @@ def _describe_projects_option(parser: argparse.ArgumentParser) -> None:
             action.help = "accepted for watchtower_pipeline compatibility; a scene is one project"
 
 
-def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
+def build_parser(prog: str | None = None, blend_file: bool = False) -> argparse.ArgumentParser:
+    """Return the export's parser; ``blend_file`` adds the .blend file to open as an argument."""
     parser = argparser.OneLineErrorParser(
         prog=prog, description="Export a Blender edit as a Watchtower site."
     )
+    if blend_file:
+        parser.add_argument('blend', metavar='EDIT.blend', help=".blend file to export")
     argparser.add_arguments(parser)
     _describe_projects_option(parser)
     parser.add_argument('--scene', help="scene to export (default: the active scene)")
@@ -196,12 +199,22 @@ def show_package_warnings() -> None:
     package_logger.addHandler(handler)
 
 
-def main(argv: Sequence[str], prog: str | None = None) -> int:
-    """Run an export of the loaded file with the options ``argv``; return the exit status."""
+def main(argv: Sequence[str], prog: str | None = None, blend_file: bool = False) -> int:
+    """Run an export with the options ``argv``; return the exit status.
+
+    With ``blend_file``, ``argv`` also names the .blend file to open first; without
+    it, the export runs on the file already loaded.
+    """
     try:
-        args = build_parser(prog).parse_args(list(argv))
+        args = build_parser(prog, blend_file).parse_args(list(argv))
     except SystemExit as exit_request:
         return int(exit_request.code or 0)
+    if blend_file:
+        from .loading import open_blend_file
+
+        status = open_blend_file(args.blend)
+        if status != 0:
+            return status
     show_package_warnings()
     progress = StderrProgress(quiet=args.quiet)
     return run_export(options_from_args(args), progress)
