@@ -125,7 +125,7 @@ def test_export_of_unsaved_changes_uses_copy(scene: Any, tmp_path: Path) -> None
     bpy.ops.wm.save_as_mainfile(filepath=str(tmp_path / 'edit.blend'))
     bpy.context.scene.watchtower.team.add().name = 'Unsaved Member'
     assert bpy.data.is_dirty
-    copies_before = set(Path(tempfile.gettempdir()).glob('watchtower-export-*.blend'))
+    copies_before = set(Path(tempfile.gettempdir()).glob('watchtower-export-*.blend*'))
 
     site = tmp_path / 'site'
     result = bpy.ops.watchtower.export(
@@ -137,7 +137,8 @@ def test_export_of_unsaved_changes_uses_copy(scene: Any, tmp_path: Path) -> None
     project_dir = next((site / 'data' / 'projects').iterdir())
     team = json.loads((project_dir / 'project.json').read_text())['team']
     assert 'Unsaved Member' in [member['full_name'] for member in team]
-    assert set(Path(tempfile.gettempdir()).glob('watchtower-export-*.blend')) == copies_before
+    # Neither the copy nor the .blend1 backup that saving over it makes is left behind.
+    assert set(Path(tempfile.gettempdir()).glob('watchtower-export-*.blend*')) == copies_before
     assert bpy.context.scene.watchtower.export_directory == str(site)
 
 
