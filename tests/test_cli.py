@@ -432,3 +432,25 @@ def test_missing_blend_argument_is_one_error_line():
     lines = stderr_lines(completed)
     assert len(lines) == 1, completed.stderr
     assert "EDIT.blend" in lines[0]
+
+
+def test_folder_given_as_blend_file_is_named(tmp_path):
+    completed = run_export(tmp_path, "-d", tmp_path / "site")
+    assert completed.returncode == 2
+    assert stderr_lines(completed) == [f"error: {tmp_path}: is a folder, not a .blend file"]
+
+
+@pytest.mark.parametrize(
+    ('arguments', 'status', 'stream'),
+    [(["--help"], 0, 'stdout'), (["bogus"], 2, 'stderr'), ([], 2, 'stderr')],
+    ids=['help', 'unknown-command', 'no-command'],
+)
+def test_top_level_usage(arguments, status, stream):
+    completed = subprocess.run(
+        [sys.executable, "-m", "watchtower_blender_addon", *arguments],
+        capture_output=True, text=True, timeout=PROCESS_TIMEOUT_SECONDS, check=False,
+    )
+    assert completed.returncode == status
+    assert "usage: python -m watchtower_blender_addon export" in getattr(completed, stream)
+    if status:
+        assert completed.stderr.startswith("error: ")

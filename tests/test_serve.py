@@ -280,3 +280,16 @@ def test_port_out_of_range_is_one_error_line(tmp_path):
         "error: argument --port: invalid port 99999: expected 0 to 65535 "
         "(run with --help to list the options)"
     ]
+
+
+def test_file_given_as_destination_is_named(tmp_path):
+    regular_file = tmp_path / "notes.txt"
+    regular_file.write_text("not a site\n")
+    completed = subprocess.run(
+        [sys.executable, '-m', 'watchtower_blender_addon', 'serve', str(regular_file)],
+        capture_output=True, text=True, timeout=60, check=False,
+    )
+    assert completed.returncode == 2
+    assert completed.stderr.strip() == (
+        f"error: {regular_file}: is a file; give the export's destination folder"
+    )

@@ -30,9 +30,13 @@ def serve_main(argv: list[str]) -> int:
 
 def main(argv: list[str]) -> int:
     commands = {'export': export_main, 'serve': serve_main}
+    if argv and argv[0] in {'-h', '--help'}:
+        print(USAGE)
+        return 0
     if not argv or argv[0] not in commands:
-        print(USAGE, file=sys.stderr)
-        return 0 if argv and argv[0] in {'-h', '--help'} else 2
+        given = f"unknown command '{argv[0]}'" if argv else "missing command"
+        print(f"error: {given} (choose export or serve)\n{USAGE}", file=sys.stderr)
+        return 2
     return commands[argv[0]](argv[1:])
 
 

@@ -12,6 +12,9 @@ from .cli import blender_output_silenced
 
 def open_blend_file(path: str) -> int:
     """Load ``path`` as the current file; return 0, or 2 after printing why it failed."""
+    if os.path.isdir(path):
+        print(f"error: {path}: is a folder, not a .blend file", file=sys.stderr)
+        return 2
     if not os.path.isfile(path):
         print(f"error: {path}: file not found", file=sys.stderr)
         return 2

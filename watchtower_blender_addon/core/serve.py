@@ -207,6 +207,8 @@ def site_root(destination: str | os.PathLike[str]) -> Path:
         InputError: ``destination`` is not a folder.
     """
     destination = Path(destination)
+    if destination.exists() and not destination.is_dir():
+        raise InputError(f"{destination}: is a file; give the export's destination folder")
     if not destination.is_dir():
         raise InputError(f"{destination}: folder not found")
     bundle = destination / BUNDLE_FOLDER
