@@ -69,7 +69,7 @@ def test_meta_strip_is_one_trimmed_shot(tmp_path):
     assert shot_frames(site) == [("meta shot", 5, 35), ("after", 40, 50)]
 
 
-def test_muted_and_out_of_range_strips_are_left_out(tmp_path):
+def test_muted_and_outside_strips_skipped(tmp_path):
     scene = new_scene(11, 40)
     add_color(scene, "before", 1, 1, 5)
     add_color(scene, "straddles start", 1, 6, 10)
@@ -145,7 +145,7 @@ def test_forced_sequence_source_overrides_auto(tmp_path):
 @pytest.mark.parametrize(
     "name", ["shot with spaces", "sq/01/sh 02", "sh.010.v2", "Ünïcödé_épisode", "镜头_01"]
 )
-def test_strip_names_of_every_kind_are_exported_as_written(tmp_path, name):
+def test_strip_names_exported_verbatim(tmp_path, name):
     scene = new_scene(1, 10)
     add_color(scene, name, 1, 1, 10)
     site = export(scene, tmp_path, previews=True, video=False)

@@ -69,7 +69,7 @@ def render_snapshot(scene) -> dict:
 
 
 @pytest.mark.slow
-def test_each_shot_shows_its_colour_at_first_middle_last_frame(rendered):
+def test_shot_colours_at_first_middle_last(rendered):
     colors = frame_colors(rendered.project_dir / "edit.mp4")
     for shot, expected in zip(rendered.shots, COLORS):
         first, end = shot['data']['frame_in'], shot['data']['frame_out']
@@ -186,7 +186,7 @@ def test_other_project_in_destination_is_kept(tmp_path):
     assert site.read("project")['id'] == "this-film"
 
 
-def test_shot_previews_are_150_by_100_from_middle_frame(tmp_path):
+def test_shot_preview_size_and_frame(tmp_path):
     """Each shot's picture changes on its middle frame only, so the preview shows which
     frame was taken."""
     scene = new_scene(1, 40)

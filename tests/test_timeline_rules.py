@@ -66,7 +66,7 @@ def test_shots_are_clipped_to_scene_range():
     ]
 
 
-def test_muted_and_outside_strips_are_left_out_with_warnings():
+def test_muted_and_outside_strips_warn():
     strips = [
         strip("kept", 1, 1, 10),
         strip("muted", 1, 10, 20, muted=True),
@@ -88,7 +88,7 @@ def test_shots_from_two_channels_sorted_by_time():
     ("frame_in", "frame_out", "middle"),
     [(0, 1, 0), (0, 2, 0), (0, 3, 1), (10, 14, 11), (10, 15, 12)],
 )
-def test_middle_frame_is_first_plus_half_of_duration_minus_one(frame_in, frame_out, middle):
+def test_middle_frame_rounds_down(frame_in, frame_out, middle):
     assert ShotSpan("s", 1, frame_in, frame_out).middle_frame == middle
 
 
@@ -147,7 +147,7 @@ def test_pattern_without_sequence_group_is_rejected():
         timeline.group_into_sequences('names', inputs(pattern="(x)"), shots("x"), FrameRange(1, 9))
 
 
-def test_auto_source_falls_back_to_single_sequence_named_after_project():
+def test_auto_source_falls_back_to_project():
     groups = timeline.group_into_sequences('auto', inputs(), shots("one", "two"), FrameRange(1, 20))
     assert [(g.name, g.shot_names) for g in groups] == [("Film", ["one", "two"])]
 

@@ -19,7 +19,7 @@ from typing import Iterator, Sequence
 
 from ..core import argparser
 from ..core.errors import WatchtowerError
-from ..core.options import ExportOptions
+from ..core.options import MIN_VIDEO_WIDTH, ExportOptions
 from ..core.progress import Progress
 from ..core.timeline import SEQUENCE_SOURCES
 
@@ -29,8 +29,6 @@ EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_BAD_INPUT = 2
 EXIT_INTERRUPTED = 130
-# Blender's movie writer rejects pictures a few dozen pixels wide ("Image too small").
-MIN_VIDEO_WIDTH = 96
 INTERRUPTED_MESSAGE = "error: export interrupted; the previous export is unchanged"
 
 

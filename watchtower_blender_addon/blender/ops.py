@@ -194,21 +194,10 @@ class WATCHTOWER_OT_export(bpy.types.Operator):
         name="Destination", description="Folder of the Watchtower site", subtype='DIR_PATH'
     )
     filter_folder: BoolProperty(default=True, options={'HIDDEN', 'SKIP_SAVE'})
-    video: BoolProperty(name="Edit Video", description="Render edit.mp4", default=True)
-    previews: BoolProperty(
-        name="Shot Previews", description="Render a thumbnail of each shot", default=True
-    )
-    video_width: IntProperty(
-        name="Video Width",
-        description="Maximum width of edit.mp4 in pixels",
-        default=1280,
-        min=96,
-        soft_max=4096,
-        subtype='PIXEL',
-    )
-    bundle: BoolProperty(
-        name="Bundle Viewer", description="Copy the Watchtower web viewer into the destination"
-    )
+    video: BoolProperty(**props.EXPORT_VIDEO)
+    previews: BoolProperty(**props.EXPORT_PREVIEWS)
+    video_width: IntProperty(**props.EXPORT_VIDEO_WIDTH)
+    bundle: BoolProperty(**props.EXPORT_BUNDLE)
     strict: BoolProperty(
         name="Strict", description="Stop with an error when a strip's media file is missing"
     )

@@ -22,6 +22,7 @@ from bpy.props import (
     StringProperty,
 )
 
+from ..core.options import MIN_VIDEO_WIDTH
 from . import tracker, ui_compat
 
 # (identifier, label, description, icon) of the string-backed drop-down menus.
@@ -332,6 +333,32 @@ class WATCHTOWER_PG_shot(bpy.types.PropertyGroup):
     active_cast_index: IntProperty()
 
 
+# Export options shared by the scene's stored settings and the export operator, so
+# that both offer the same choices and limits as the command line.
+EXPORT_VIDEO: dict[str, Any] = {
+    'name': "Edit Video",
+    'description': "Render edit.mp4",
+    'default': True,
+}
+EXPORT_PREVIEWS: dict[str, Any] = {
+    'name': "Shot Previews",
+    'description': "Render a thumbnail of each shot",
+    'default': True,
+}
+EXPORT_VIDEO_WIDTH: dict[str, Any] = {
+    'name': "Video Width",
+    'description': "Maximum width of edit.mp4 in pixels",
+    'default': 1280,
+    'min': MIN_VIDEO_WIDTH,
+    'soft_max': 4096,
+    'subtype': 'PIXEL',
+}
+EXPORT_BUNDLE: dict[str, Any] = {
+    'name': "Bundle Viewer",
+    'description': "Copy the Watchtower web viewer into the destination",
+}
+
+
 class WATCHTOWER_PG_project(bpy.types.PropertyGroup):
     """Watchtower project of a scene: settings, lists and export options."""
 
@@ -378,21 +405,10 @@ class WATCHTOWER_PG_project(bpy.types.PropertyGroup):
         subtype='DIR_PATH',
         options=ui_compat.file_path_options(),
     )
-    export_video: BoolProperty(name="Edit Video", description="Render edit.mp4", default=True)
-    export_previews: BoolProperty(
-        name="Shot Previews", description="Render a thumbnail of each shot", default=True
-    )
-    export_video_width: IntProperty(
-        name="Video Width",
-        description="Maximum width of edit.mp4 in pixels",
-        default=1280,
-        min=96,
-        soft_max=4096,
-        subtype='PIXEL',
-    )
-    export_bundle: BoolProperty(
-        name="Bundle Viewer", description="Copy the Watchtower web viewer into the destination"
-    )
+    export_video: BoolProperty(**EXPORT_VIDEO)
+    export_previews: BoolProperty(**EXPORT_PREVIEWS)
+    export_video_width: IntProperty(**EXPORT_VIDEO_WIDTH)
+    export_bundle: BoolProperty(**EXPORT_BUNDLE)
 
 
 classes = (

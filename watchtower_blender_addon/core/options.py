@@ -6,6 +6,10 @@ import pathlib
 from dataclasses import dataclass, field
 
 
+# Blender's movie writer rejects pictures a few dozen pixels wide ("Image too small").
+MIN_VIDEO_WIDTH = 96
+
+
 @dataclass
 class ExportOptions:
     """What to export and how; ``None`` means "use the scene's setting or the default"."""
