@@ -392,7 +392,7 @@ def test_zero_length_strip_cannot_be_created():
     strip.frame_final_duration = 0
 
     assert strip.frame_final_duration == 1
-    # Blender 5.0 says "invalid length"; 4.2 and 4.5 say "end frame not set".
+    # Blender 5.0 reports "invalid length", and 4.2 and 4.5 report "end frame not set".
     with pytest.raises(RuntimeError, match="invalid length|end frame not set"):
         add_color(scene, "zero", 2, 1, 0)
 

@@ -24,7 +24,7 @@ def scene_with_images(tmp_path, avatar: str, thumbnail: str):
     return scene
 
 
-def test_avatar_is_400_square_and_asset_thumbnail_150_by_100(tmp_path):
+def test_avatar_and_asset_thumbnail_sizes(tmp_path):
     avatar, thumbnail = str(tmp_path / "ada.png"), str(tmp_path / "lamp.png")
     write_swatch(avatar, (0.8, 0.2, 0.2), size=50)
     write_swatch(thumbnail, (0.2, 0.8, 0.2), size=300)

@@ -263,7 +263,7 @@ def write_letterboxed(source: str, target: str, width: int, height: int) -> None
     finally:
         bpy.data.images.remove(image)
     canvas = _paste_centred(pixels, fit_width, fit_height, width, height)
-    _save_png(canvas, width, height, target)
+    save_png(canvas, width, height, target)
 
 
 def _paste_centred(
@@ -279,9 +279,10 @@ def _paste_centred(
     return canvas
 
 
-def _save_png(pixels: array, width: int, height: int, target: str) -> None:
+def save_png(pixels: array, width: int, height: int, target: str, alpha: bool = False) -> None:
+    """Write RGBA float ``pixels``, bottom row first, as a PNG at ``target``."""
     os.makedirs(os.path.dirname(target), exist_ok=True)
-    image: Any = bpy.data.images.new("watchtower-preview", width, height, alpha=False)
+    image: Any = bpy.data.images.new("watchtower-preview", width, height, alpha=alpha)
     try:
         image.pixels.foreach_set(pixels)
         image.filepath_raw = target

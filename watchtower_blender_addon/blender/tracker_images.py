@@ -12,14 +12,13 @@ import os
 import pathlib
 import tempfile
 from array import array
-from typing import Any
 
 import bpy
 
 from ..core.edit_project import SHOT_PREVIEW_SIZE, item_preview_path
 from ..core.progress import Progress
 from ..core.tracker import TrackerData
-from .render import write_letterboxed
+from .render import save_png, write_letterboxed
 
 AVATAR_SIZE = (400, 400)
 DATABLOCK_PREFIX = "datablock:"
@@ -103,12 +102,5 @@ def _image_file_of(source: str, scratch: str, item_id: str) -> str:
     pixels = array('f', bytes(4 * width * height * 4))
     preview.image_pixels_float.foreach_get(pixels)
     path = os.path.join(scratch, f"{item_id}.png")
-    image: Any = bpy.data.images.new("watchtower-datablock-preview", width, height, alpha=True)
-    try:
-        image.pixels.foreach_set(pixels)
-        image.filepath_raw = path
-        image.file_format = 'PNG'
-        image.save()
-    finally:
-        bpy.data.images.remove(image)
+    save_png(pixels, width, height, path, alpha=True)
     return path

@@ -12,7 +12,7 @@ MIN_VIDEO_WIDTH = 96
 
 @dataclass
 class ExportOptions:
-    """What to export and how; ``None`` means "use the scene's setting or the default"."""
+    """Scene, destination and choices of one export. ``None`` takes the scene setting or default."""
 
     destination: pathlib.Path
     scene: str | None = None

@@ -1,7 +1,7 @@
 """Timeline rules: which strips are shots, their frames, and which sequence each belongs to.
 
 Everything here works on plain descriptions of strips and markers, so the rules are
-tested without Blender. Frames in a ``StripInfo`` are Blender's absolute frames; the
+tested without Blender. Frames in a ``StripInfo`` are Blender's absolute frames. The
 results are counted from the first frame of the scene range, which is frame 0 of
 edit.mp4.
 """
@@ -250,7 +250,12 @@ def _names_from_spans(
         frame = shot.frame_in + frame_range.start
         covering = [name for name, start, end in spans if start <= frame < end]
         before = [name for name, start, _end in spans if start <= frame]
-        names.append(covering[0] if covering else before[-1] if before else spans[0][0])
+        if covering:
+            names.append(covering[0])
+        elif before:
+            names.append(before[-1])
+        else:
+            names.append(spans[0][0])
     return names
 
 
